@@ -7,7 +7,7 @@ pkgs=(
     build-essential cmake pkg-config
     libh2o-evloop-dev libcurl4-openssl-dev libssl-dev libxml2-dev libxml2-utils
     libjansson-dev libpq-dev postgresql postgresql-contrib
-    curl ca-certificates
+    curl ca-certificates jq
 )
 if [ "${WITH_FUZZ:-1}" = 1 ]; then
     pkgs+=(clang libclang-rt-dev)

@@ -1,0 +1,139 @@
+/*
+ * gatewayctl migrate, gatewayctl keys generate.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include "store/admin.h"
+#include "ctl.h"
+
+#define KEY_FILE_MAX (64 * 1024)
+
+int gw_ctl_cmd_migrate(gw_ctl_t *ctl, int argc, char **argv)
+{
+    gw_ctl_opt_t opts[] = {GW_CTL_OPT_END};
+    char err[GW_CTL_ERR_MAX];
+    PGconn *conn = NULL;
+    int rc, before = 0, after = 0;
+
+    if ((rc = gw_ctl_parse(ctl, opts, argc, argv)) != GW_CTL_CONTINUE)
+        return rc;
+    rc = GW_CTL_EXIT_FAIL;
+    if ((conn = gw_ctl_connect(ctl)) == NULL)
+        goto out;
+    if (store_admin_schema_version(conn, &before, err, sizeof(err)) != STORE_OK ||
+        store_migrate(conn, err, sizeof(err)) != STORE_OK ||
+        store_admin_schema_version(conn, &after, err, sizeof(err)) != STORE_OK) {
+        gw_ctl_fail("%s", err);
+        goto out;
+    }
+    if (before == after)
+        printf("Schema at version %d: nothing to apply.\n", after);
+    else
+        printf("Schema migrated from version %d to %d.\n", before, after);
+    rc = GW_CTL_EXIT_OK;
+
+out:
+    PQfinish(conn);
+    return rc;
+}
+
+/* Appends a new key line to path under an exclusive lock; the id follows the keys already in it. */
+static int append_key(const char *path)
+{
+    char *text = NULL, line[96], err[GW_CTL_ERR_MAX];
+    store_keyring_t *kr = NULL;
+    struct stat st;
+    size_t len = 0, off = 0;
+    int fd, rc = GW_CTL_EXIT_FAIL;
+    ssize_t n = 0;
+
+    line[0] = '\0';
+    if ((fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
+        gw_ctl_fail("cannot open %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
+        gw_ctl_fail("cannot lock %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
+        gw_ctl_fail("%s is not a regular file of at most %d bytes", path, KEY_FILE_MAX);
+        goto out;
+    }
+    len = (size_t)st.st_size;
+    text = gw_ctl_check_alloc(malloc(len + 2));
+    while (off < len && (n = pread(fd, text + off, len - off, (off_t)off)) > 0)
+        off += (size_t)n;
+    if (off != len) {
+        gw_ctl_fail("cannot read %s: %s", path, n < 0 ? strerror(errno) : "the file changed while it was read");
+        goto out;
+    }
+    text[len] = '\0';
+    if (len != 0 && (kr = store_keyring_load(NULL, text, err, sizeof(err))) == NULL) {
+        gw_ctl_fail("%s: %s", path, err);
+        goto out;
+    }
+    if (len != 0 && text[len - 1] != '\n' && write(fd, "\n", 1) != 1) {
+        gw_ctl_fail("cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (store_keyring_generate_line(kr, line, sizeof(line) - 1) != STORE_OK) {
+        gw_ctl_fail("cannot make a key: no randomness available or no key id left");
+        goto out;
+    }
+    strcat(line, "\n");
+    if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) || fsync(fd) != 0) {
+        gw_ctl_fail("cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if ((st.st_mode & 077) != 0)
+        fprintf(stderr, "gatewayctl: warning: %s can be read by other users; chmod 600 it\n", path);
+    printf("Added key %lu to %s.\n", strtoul(line, NULL, 10), path);
+    rc = GW_CTL_EXIT_OK;
+
+out:
+    if (fd >= 0)
+        close(fd);
+    if (text != NULL) {
+        OPENSSL_cleanse(text, len);
+        free(text);
+    }
+    OPENSSL_cleanse(line, sizeof(line));
+    store_keyring_destroy(kr);
+    return rc;
+}
+
+int gw_ctl_cmd_keys_generate(gw_ctl_t *ctl, int argc, char **argv)
+{
+    gw_ctl_opt_t opts[] = {GW_CTL_OPT_VALUE("--out"), GW_CTL_OPT_END};
+    store_keyring_t *kr = NULL;
+    const char *out;
+    char line[96];
+    int rc;
+
+    if ((rc = gw_ctl_parse(ctl, opts, argc, argv)) != GW_CTL_CONTINUE)
+        return rc;
+    if ((out = gw_ctl_opt(opts, "--out")) != NULL)
+        return out[0] != '\0' ? append_key(out) : gw_ctl_usage_error(ctl, "--out needs a file name");
+
+    rc = GW_CTL_EXIT_FAIL;
+    if ((ctl->master_key_file != NULL || ctl->master_key != NULL) && (kr = gw_ctl_keyring(ctl)) == NULL)
+        goto out;
+    if (store_keyring_generate_line(kr, line, sizeof(line)) != STORE_OK) {
+        gw_ctl_fail("cannot make a key: no randomness available or no key id left");
+        goto out;
+    }
+    printf("%s\n", line);
+    rc = GW_CTL_EXIT_OK;
+
+out:
+    OPENSSL_cleanse(line, sizeof(line));
+    store_keyring_destroy(kr);
+    return rc;
+}

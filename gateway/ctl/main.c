@@ -1,0 +1,236 @@
+/*
+ * gatewayctl: the operator's command line for the gateway's database: schema migrations, master
+ * keys, portals, data sources and personal access tokens.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "ctl.h"
+
+#define GLOBAL_OPTIONS                                                                                                             \
+    "\nGlobal options (also from the environment):\n"                                                                              \
+    "  --database CONNINFO      libpq connection string or URI (GATEWAY_DATABASE_URL; default: libpq's own,\n"                     \
+    "                           PGHOST, PGDATABASE, ...)\n"                                                                        \
+    "  --master-key-file FILE   master keys, one <id>:<64 hex> per line (GATEWAY_MASTER_KEY_FILE, or the keys\n"                   \
+    "                           themselves in GATEWAY_MASTER_KEY)\n"
+
+static const char usage_main[] =
+    "Usage: gatewayctl [global options] <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  migrate                  apply the pending schema migrations\n"
+    "  keys generate            make a new master key line\n"
+    "  portal add               install a portal, or replace its refresh token\n"
+    "  portal list              list the installed portals\n"
+    "  datasource create        create a data source\n"
+    "  datasource list          list the data sources of a portal\n"
+    "  datasource show          print the definition of a data source\n"
+    "  token mint               mint a personal access token (shown once)\n"
+    "  token list               list the personal access tokens of a portal\n"
+    "  token revoke             revoke a personal access token\n"
+    "\n"
+    "'gatewayctl <command> --help' describes a command. Exit status: 0 success, 1 error, 2 usage error.\n" GLOBAL_OPTIONS;
+
+static const gw_ctl_cmd_t commands[] = {
+    {"migrate",
+     "Usage: gatewayctl migrate\n"
+     "\n"
+     "Applies the schema migrations built into gatewayctl that the database has not applied yet, each in\n"
+     "its own transaction, under an advisory lock. Running it again is harmless.\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_migrate},
+    {"keys generate",
+     "Usage: gatewayctl keys generate [--out FILE]\n"
+     "\n"
+     "Makes a new random AES-256 master key line '<id>:<64 hex digits>', its id one above the newest key.\n"
+     "Without --out the line is printed (the next id follows the configured keys, if any); with --out it\n"
+     "is appended to FILE (created with mode 0600; its keys decide the id) and not printed. New\n"
+     "refresh tokens are sealed with the newest key; keep the older keys to open the existing ones.\n"
+     "\n"
+     "  --out FILE               append the line to FILE\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_keys_generate},
+    {"portal add",
+     "Usage: gatewayctl portal add --hub-id N --refresh-token TOKEN|- [--hub-domain D] [--scopes a,b]\n"
+     "                            [--installed-by USERID]\n"
+     "\n"
+     "Installs a HubSpot portal, or replaces the refresh token of an installed one. The refresh token is\n"
+     "sealed with the newest master key before it is stored. With '--refresh-token -' it is read from\n"
+     "standard input (one line; not echoed on a terminal), so it does not show in the process list.\n"
+     "Options not given keep their stored values when the portal exists.\n"
+     "\n"
+     "  --hub-id N               the HubSpot hub (portal) id\n"
+     "  --refresh-token TOKEN    the OAuth refresh token, or - to read it from standard input\n"
+     "  --hub-domain D           the portal's domain, e.g. example.hubspot.com\n"
+     "  --scopes a,b             the granted OAuth scopes, comma-separated\n"
+     "  --installed-by USERID    the HubSpot user id of the installer\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_portal_add},
+    {"portal list",
+     "Usage: gatewayctl portal list [--json]\n"
+     "\n"
+     "Lists the installed portals (never their refresh tokens).\n"
+     "\n"
+     "  --json                   print a JSON array instead of a table\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_portal_list},
+    {"datasource create",
+     "Usage: gatewayctl datasource create --portal N --owner USERID --name NAME\n"
+     "                                    (--definition JSON|- | --object OBJECT[:PROP,...] ... [--filter TEXT])\n"
+     "\n"
+     "Creates a data source and prints its id. The definition is either given whole,\n"
+     "  {\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",...]}],\"filter\":null}\n"
+     "(or read from standard input with '--definition -'), or built from one --object per object: an\n"
+     "object without properties offers all of them. Object names match [a-z0-9_-]{1,64}, property names\n"
+     "[a-z0-9_]{1,100}.\n"
+     "\n"
+     "  --portal N               the portal (hub id)\n"
+     "  --owner USERID           the HubSpot user id of the owner\n"
+     "  --name NAME              a name unique in the portal, 1 to 200 characters\n"
+     "  --definition JSON        the whole definition\n"
+     "  --object OBJECT[:P,...]  an object and its properties (repeatable)\n"
+     "  --filter TEXT            an OData $filter applied to every request (with --object)\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_datasource_create},
+    {"datasource list",
+     "Usage: gatewayctl datasource list --portal N [--json]\n"
+     "\n"
+     "Lists the data sources of a portal.\n"
+     "\n"
+     "  --portal N               the portal (hub id)\n"
+     "  --json                   print a JSON array instead of a table\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_datasource_list},
+    {"datasource show",
+     "Usage: gatewayctl datasource show --id N [--json]\n"
+     "\n"
+     "Prints the definition JSON of a data source.\n"
+     "\n"
+     "  --id N                   the data source id\n"
+     "  --json                   print the whole record (id, portal, owner, name, times, definition)\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_datasource_show},
+    {"token mint",
+     "Usage: gatewayctl token mint --portal N --owner USERID --name NAME [--days 90]\n"
+     "\n"
+     "Mints a personal access token and prints it once, as the lines 'Token: <token>' and\n"
+     "'Token id: <id>'. Only its SHA-256 is stored: it cannot be shown again.\n"
+     "\n"
+     "  --portal N               the portal (hub id)\n"
+     "  --owner USERID           the HubSpot user id the token acts for\n"
+     "  --name NAME              a label, 1 to 200 characters\n"
+     "  --days N                 lifetime in days, 1 to 3650 (default 90)\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_token_mint},
+    {"token list",
+     "Usage: gatewayctl token list --portal N [--owner USERID] [--json]\n"
+     "\n"
+     "Lists personal access tokens by their display prefix (never the token itself).\n"
+     "\n"
+     "  --portal N               the portal (hub id)\n"
+     "  --owner USERID           only the tokens of this user\n"
+     "  --json                   print a JSON array instead of a table\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_token_list},
+    {"token revoke",
+     "Usage: gatewayctl token revoke --id N [--by USERID]\n"
+     "\n"
+     "Revokes a personal access token at once: running gateways are notified and drop it.\n"
+     "\n"
+     "  --id N                   the token id (see 'token list')\n"
+     "  --by USERID              the HubSpot user id recorded as revoking it\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_token_revoke},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0;
+}
+
+/* Lists the subcommands of a group ("token") on fp. */
+static void print_group(FILE *fp, const char *group)
+{
+    size_t i, glen = strlen(group);
+
+    fprintf(fp, "Usage: gatewayctl %s <command> [options]\n\nCommands:\n", group);
+    for (i = 0; i != NCOMMANDS; ++i)
+        if (strncmp(commands[i].name, group, glen) == 0 && commands[i].name[glen] == ' ')
+            fprintf(fp, "  gatewayctl %s\n", commands[i].name);
+    fprintf(fp, "\n'gatewayctl %s <command> --help' describes a command.\n", group);
+}
+
+static int is_group(const char *word)
+{
+    size_t i, len = strlen(word);
+
+    for (i = 0; i != NCOMMANDS; ++i)
+        if (strncmp(commands[i].name, word, len) == 0 && commands[i].name[len] == ' ')
+            return 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    gw_ctl_t ctl = {NULL};
+    const char *env;
+    int i = 1;
+    size_t c;
+
+    if ((env = getenv("GATEWAY_DATABASE_URL")) != NULL && env[0] != '\0')
+        ctl.database = env;
+    if ((env = getenv("GATEWAY_MASTER_KEY_FILE")) != NULL && env[0] != '\0')
+        ctl.master_key_file = env;
+    if ((env = getenv("GATEWAY_MASTER_KEY")) != NULL && env[0] != '\0')
+        ctl.master_key = env;
+
+    /* global options before the command */
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0 && !is_help(argv[i]); ++i) {
+        const char **target = NULL, *arg = argv[i], *value;
+        size_t namelen = strcspn(arg, "=");
+        if (namelen == 10 && strncmp(arg, "--database", 10) == 0)
+            target = &ctl.database;
+        else if (namelen == 17 && strncmp(arg, "--master-key-file", 17) == 0)
+            target = &ctl.master_key_file;
+        if (target == NULL) {
+            fprintf(stderr, "gatewayctl: unknown option '%.*s'\nTry 'gatewayctl --help'.\n", (int)namelen, arg);
+            return GW_CTL_EXIT_USAGE;
+        }
+        if (arg[namelen] == '=') {
+            value = arg + namelen + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            fprintf(stderr, "gatewayctl: %s needs a value\nTry 'gatewayctl --help'.\n", arg);
+            return GW_CTL_EXIT_USAGE;
+        }
+        *target = value;
+    }
+    if (i == argc) {
+        fputs(usage_main, stderr);
+        return GW_CTL_EXIT_USAGE;
+    }
+    if (is_help(argv[i])) {
+        fputs(usage_main, stdout);
+        return GW_CTL_EXIT_OK;
+    }
+
+    for (c = 0; c != NCOMMANDS; ++c) {
+        const char *name = commands[c].name, *space = strchr(name, ' ');
+        if (space == NULL) {
+            if (strcmp(name, argv[i]) == 0) {
+                ctl.cmd = commands + c;
+                return commands[c].run(&ctl, argc - i - 1, argv + i + 1);
+            }
+        } else if (strlen(argv[i]) == (size_t)(space - name) && strncmp(name, argv[i], (size_t)(space - name)) == 0 &&
+                   i + 1 < argc && strcmp(space + 1, argv[i + 1]) == 0) {
+            ctl.cmd = commands + c;
+            return commands[c].run(&ctl, argc - i - 2, argv + i + 2);
+        }
+    }
+    if (is_group(argv[i])) {
+        if (i + 1 < argc && is_help(argv[i + 1])) {
+            print_group(stdout, argv[i]);
+            return GW_CTL_EXIT_OK;
+        }
+        if (i + 1 < argc)
+            fprintf(stderr, "gatewayctl: unknown command '%s %s'\n", argv[i], argv[i + 1]);
+        else
+            fprintf(stderr, "gatewayctl: '%s' needs a command\n", argv[i]);
+        print_group(stderr, argv[i]);
+        return GW_CTL_EXIT_USAGE;
+    }
+    fprintf(stderr, "gatewayctl: unknown command '%s'\nTry 'gatewayctl --help'.\n", argv[i]);
+    return GW_CTL_EXIT_USAGE;
+}

@@ -1,0 +1,61 @@
+/* gateway: the h2o server that ties odata/, hubspot/ and store/ together. */
+#ifndef gateway__gateway_h
+#define gateway__gateway_h
+
+#include <stdint.h>
+#include <h2o.h>
+#include "hubspot/hubspot.h"
+#include "store/store.h"
+#include "store/pgasync.h"
+
+typedef enum en_gw_log_level_t { GW_LOG_ERROR, GW_LOG_WARN, GW_LOG_INFO, GW_LOG_DEBUG } gw_log_level_t;
+
+extern gw_log_level_t gw_log_level;
+/** Writes one log line (module tag, level, message) to stderr. Callers never pass tokens or record values. */
+void gw_log_write(gw_log_level_t level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define gw_log(level, module, ...)                                                                                               \
+    do {                                                                                                                         \
+        if ((level) <= gw_log_level)                                                                                             \
+            gw_log_write((level), (module), __VA_ARGS__);                                                                        \
+    } while (0)
+
+typedef struct st_gw_config_t {
+    const char *listen;          /* host:port */
+    const char *database;        /* libpq conninfo */
+    const char *hubspot_base_url;
+    const char *client_id;
+    const char *client_secret;
+    const char *master_key_file;
+    const char *master_key;      /* keyring text from the environment */
+    const char *public_url;      /* base of absolute URLs in responses; NULL: from the request */
+    const char *api_key_param;   /* query parameter that may carry the token (Power BI "Web API" key) */
+    size_t page_size;            /* rows per OData response before @odata.nextLink */
+    int db_pool_size;
+} gw_config_t;
+
+typedef struct st_gw_t {
+    gw_config_t config;
+    h2o_globalconf_t globalconf;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_evloop_t *evloop;
+    hs_loop_t *hsloop;
+    hs_client_t *hubspot;
+    store_pg_t *db;
+    store_keyring_t *keyring;
+    unsigned char link_key[32]; /* signs $skiptoken values */
+} gw_t;
+
+extern gw_t gw;
+
+/** Registers the /odata/ handler on the host configuration. */
+void gw_odata_register(h2o_hostconf_t *hostconf);
+/** The adapter that lets store/'s PostgreSQL pool run on the h2o loop. */
+store_pg_loop_t gw_pg_loop(h2o_evloop_t *evloop);
+
+/** Signs an upstream cursor for a given data source and entity set; returns a new string (free()). */
+char *gw_skiptoken_sign(const char *ds, const char *set, const char *cursor);
+/** Verifies a $skiptoken; returns the cursor as a new string (free()) or NULL when invalid or foreign. */
+char *gw_skiptoken_verify(const char *ds, const char *set, const char *token, size_t len);
+
+#endif

@@ -1,0 +1,331 @@
+/* odata-gateway: the OData v4 server in front of HubSpot. */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/evp.h>
+#include <curl/curl.h>
+#include "gateway/gateway.h"
+
+gw_t gw;
+static volatile sig_atomic_t stopping;
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: odata-gateway [options]\n"
+                "  --listen HOST:PORT        address to listen on (GATEWAY_LISTEN, default 127.0.0.1:8080)\n"
+                "  --database CONNINFO       PostgreSQL conninfo or URI (GATEWAY_DATABASE_URL, default: libpq's PG* variables)\n"
+                "  --hubspot-base-url URL    HubSpot API base (GATEWAY_HUBSPOT_BASE_URL, default https://api.hubapi.com)\n"
+                "  --client-id ID            HubSpot app client id (GATEWAY_HUBSPOT_CLIENT_ID)\n"
+                "  --client-secret SECRET    HubSpot app client secret (GATEWAY_HUBSPOT_CLIENT_SECRET)\n"
+                "  --master-key-file FILE    master keys for refresh tokens (GATEWAY_MASTER_KEY_FILE, or GATEWAY_MASTER_KEY)\n"
+                "  --public-url URL          base of absolute URLs in answers (GATEWAY_PUBLIC_URL, default from the request)\n"
+                "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
+                "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
+                "  --log-level LEVEL         error, warn, info or debug (GATEWAY_LOG_LEVEL, default info)\n");
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? v : def;
+}
+
+static int parse_config(int argc, char **argv, gw_config_t *c)
+{
+    static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
+                                             {"database", required_argument, NULL, 'd'},
+                                             {"hubspot-base-url", required_argument, NULL, 'b'},
+                                             {"client-id", required_argument, NULL, 'i'},
+                                             {"client-secret", required_argument, NULL, 's'},
+                                             {"master-key-file", required_argument, NULL, 'k'},
+                                             {"public-url", required_argument, NULL, 'u'},
+                                             {"api-key-param", required_argument, NULL, 'a'},
+                                             {"page-size", required_argument, NULL, 'p'},
+                                             {"log-level", required_argument, NULL, 'v'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
+    int ch;
+
+    c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
+    c->database = env_or("GATEWAY_DATABASE_URL", "");
+    c->hubspot_base_url = env_or("GATEWAY_HUBSPOT_BASE_URL", "https://api.hubapi.com");
+    c->client_id = env_or("GATEWAY_HUBSPOT_CLIENT_ID", NULL);
+    c->client_secret = env_or("GATEWAY_HUBSPOT_CLIENT_SECRET", NULL);
+    c->master_key_file = env_or("GATEWAY_MASTER_KEY_FILE", NULL);
+    c->master_key = env_or("GATEWAY_MASTER_KEY", NULL);
+    c->public_url = env_or("GATEWAY_PUBLIC_URL", NULL);
+    c->api_key_param = env_or("GATEWAY_API_KEY_PARAM", "api_key");
+    c->db_pool_size = 4;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'l': c->listen = optarg; break;
+        case 'd': c->database = optarg; break;
+        case 'b': c->hubspot_base_url = optarg; break;
+        case 'i': c->client_id = optarg; break;
+        case 's': c->client_secret = optarg; break;
+        case 'k': c->master_key_file = optarg; break;
+        case 'u': c->public_url = optarg; break;
+        case 'a': c->api_key_param = optarg; break;
+        case 'p': page_size = optarg; break;
+        case 'v': level = optarg; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "odata-gateway: unexpected argument %s\n", argv[optind]);
+        return -1;
+    }
+    char *endp;
+    long ps = strtol(page_size, &endp, 10);
+    if (*endp != '\0' || ps < 100 || ps > 1000000) {
+        fprintf(stderr, "odata-gateway: --page-size must be a number from 100 to 1000000\n");
+        return -1;
+    }
+    c->page_size = (size_t)ps;
+    if (strcmp(level, "error") == 0)
+        gw_log_level = GW_LOG_ERROR;
+    else if (strcmp(level, "warn") == 0)
+        gw_log_level = GW_LOG_WARN;
+    else if (strcmp(level, "info") == 0)
+        gw_log_level = GW_LOG_INFO;
+    else if (strcmp(level, "debug") == 0)
+        gw_log_level = GW_LOG_DEBUG;
+    else {
+        fprintf(stderr, "odata-gateway: --log-level must be error, warn, info or debug\n");
+        return -1;
+    }
+    size_t bl = strlen(c->hubspot_base_url);
+    if (bl == 0 || c->hubspot_base_url[bl - 1] == '/' ||
+        (strncmp(c->hubspot_base_url, "http://", 7) != 0 && strncmp(c->hubspot_base_url, "https://", 8) != 0)) {
+        fprintf(stderr, "odata-gateway: --hubspot-base-url must be an http(s) URL without a trailing slash\n");
+        return -1;
+    }
+    if (c->master_key_file == NULL && c->master_key == NULL) {
+        fprintf(stderr, "odata-gateway: a master key is required (--master-key-file, GATEWAY_MASTER_KEY_FILE or GATEWAY_MASTER_KEY)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The key that signs $skiptoken values, derived from the master keys so that every process sharing them agrees. */
+static int derive_link_key(const gw_config_t *c)
+{
+    char buf[8192];
+    size_t n = 0;
+    unsigned int outlen = sizeof(gw.link_key);
+
+    if (c->master_key_file != NULL) {
+        FILE *fp = fopen(c->master_key_file, "r");
+        if (fp == NULL)
+            return -1;
+        n = fread(buf, 1, sizeof(buf), fp);
+        fclose(fp);
+    } else {
+        n = strlen(c->master_key);
+        if (n > sizeof(buf))
+            n = sizeof(buf);
+        memcpy(buf, c->master_key, n);
+    }
+    HMAC(EVP_sha256(), buf, (int)n, (const unsigned char *)"odata-skiptoken-v1", 18, gw.link_key, &outlen);
+    OPENSSL_cleanse(buf, sizeof(buf));
+    return 0;
+}
+
+static int migrate(const char *conninfo)
+{
+    char err[512];
+    PGconn *conn = PQconnectdb(conninfo);
+    int ret = -1;
+    if (PQstatus(conn) != CONNECTION_OK) {
+        gw_log(GW_LOG_ERROR, "store", "cannot connect to the database: %s", PQerrorMessage(conn));
+        goto out;
+    }
+    if (store_migrate(conn, err, sizeof(err)) != STORE_OK) {
+        gw_log(GW_LOG_ERROR, "store", "migration failed: %s", err);
+        goto out;
+    }
+    ret = 0;
+out:
+    PQfinish(conn);
+    return ret;
+}
+
+static int health(h2o_handler_t *self, h2o_req_t *req)
+{
+    static const char body[] = "{\"status\":\"ok\"}";
+    req->res.status = 200;
+    req->res.reason = "OK";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    h2o_send_inline(req, body, sizeof(body) - 1);
+    return 0;
+}
+
+static int not_found(h2o_handler_t *self, h2o_req_t *req)
+{
+    static const char body[] = "{\"error\":{\"code\":\"NotFound\",\"message\":\"nothing at this address\"}}";
+    req->res.status = 404;
+    req->res.reason = "Not Found";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
+    h2o_send_inline(req, body, sizeof(body) - 1);
+    return 0;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    h2o_socket_t *sock;
+    if (err != NULL)
+        return;
+    if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+        return;
+    h2o_accept(&gw.accept_ctx, sock);
+}
+
+static int listen_on(const char *hostport, char *bound, size_t boundsz)
+{
+    char host[256];
+    const char *colon = strrchr(hostport, ':');
+    struct addrinfo hints = {0}, *res = NULL;
+    int fd = -1, on = 1;
+
+    if (colon == NULL || (size_t)(colon - hostport) >= sizeof(host)) {
+        fprintf(stderr, "odata-gateway: --listen must be HOST:PORT\n");
+        return -1;
+    }
+    memcpy(host, hostport, colon - hostport);
+    host[colon - hostport] = '\0';
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if (getaddrinfo(host[0] != '\0' ? host : NULL, colon + 1, &hints, &res) != 0) {
+        fprintf(stderr, "odata-gateway: cannot resolve %s\n", hostport);
+        return -1;
+    }
+    if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+        listen(fd, SOMAXCONN) != 0) {
+        fprintf(stderr, "odata-gateway: cannot listen on %s: %s\n", hostport, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        char h[INET6_ADDRSTRLEN] = "?";
+        int port = 0;
+        getsockname(fd, (struct sockaddr *)&ss, &sl);
+        if (ss.ss_family == AF_INET) {
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, h, sizeof(h));
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+            snprintf(bound, boundsz, "%s:%d", h, port);
+        } else {
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, h, sizeof(h));
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+            snprintf(bound, boundsz, "[%s]:%d", h, port);
+        }
+    }
+    return fd;
+}
+
+static void on_signal(int sig)
+{
+    stopping = 1;
+}
+
+int main(int argc, char **argv)
+{
+    char err[512], bound[128];
+    h2o_hostconf_t *hostconf;
+    h2o_pathconf_t *pathconf;
+    int fd;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (parse_config(argc, argv, &gw.config) != 0)
+        return 2;
+    if ((gw.keyring = store_keyring_load(gw.config.master_key_file, gw.config.master_key, err, sizeof(err))) == NULL) {
+        gw_log(GW_LOG_ERROR, "config", "master keys: %s", err);
+        return 1;
+    }
+    if (derive_link_key(&gw.config) != 0) {
+        gw_log(GW_LOG_ERROR, "config", "cannot read the master key file");
+        return 1;
+    }
+    if (migrate(gw.config.database) != 0)
+        return 1;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        gw_log(GW_LOG_ERROR, "config", "libcurl could not be initialised");
+        return 1;
+    }
+
+    h2o_config_init(&gw.globalconf);
+    gw.globalconf.server_name = h2o_iovec_init(H2O_STRLIT("hubspot-odata-gateway"));
+    hostconf = h2o_config_register_host(&gw.globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    pathconf = h2o_config_register_path(hostconf, "/healthz", 0);
+    h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = health;
+    gw_odata_register(hostconf);
+    pathconf = h2o_config_register_path(hostconf, "/", 0);
+    h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = not_found;
+
+    gw.evloop = h2o_evloop_create();
+    h2o_context_init(&gw.ctx, gw.evloop, &gw.globalconf);
+    gw.accept_ctx.ctx = &gw.ctx;
+    gw.accept_ctx.hosts = gw.globalconf.hosts;
+
+    if ((gw.hsloop = hs_loop_create(gw.evloop)) == NULL) {
+        gw_log(GW_LOG_ERROR, "hubspot", "cannot set up the HubSpot client loop");
+        return 1;
+    }
+    {
+        hs_client_config_t hc = {gw.config.hubspot_base_url, gw.config.client_id, gw.config.client_secret, 120000,
+                                 32 * 1024 * 1024};
+        gw.hubspot = hs_client_create(gw.hsloop, &hc);
+    }
+    {
+        store_pg_loop_t pl = gw_pg_loop(gw.evloop);
+        gw.db = store_pg_create(gw.config.database, &pl, gw.config.db_pool_size);
+    }
+    if (gw.hubspot == NULL || gw.db == NULL) {
+        gw_log(GW_LOG_ERROR, "config", "out of memory");
+        return 1;
+    }
+
+    if ((fd = listen_on(gw.config.listen, bound, sizeof(bound))) < 0)
+        return 1;
+    {
+        h2o_socket_t *listener = h2o_evloop_socket_create(gw.evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
+        h2o_socket_read_start(listener, on_accept);
+    }
+    {
+        struct sigaction sa = {0};
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
+    printf("odata-gateway listening on http://%s\n", bound);
+    fflush(stdout);
+    gw_log(GW_LOG_INFO, "server", "listening on %s, HubSpot at %s", bound, gw.config.hubspot_base_url);
+
+    while (!stopping)
+        h2o_evloop_run(gw.evloop, INT32_MAX);
+
+    gw_log(GW_LOG_INFO, "server", "shutting down");
+    store_pg_destroy(gw.db);
+    store_keyring_destroy(gw.keyring);
+    return 0;
+}

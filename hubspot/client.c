@@ -1,0 +1,476 @@
+/*
+ * Calls to HubSpot on behalf of a portal. Each portal's access token lives in memory only; when it is
+ * missing or about to expire, one refresh (POST /oauth/v1/token) runs and every call of that portal
+ * waits for it. A 401 answer drops the token, refreshes once and retries the call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include "hubspot/internal.h"
+
+#define TOKEN_MARGIN_MS (5 * 60 * 1000) /* refresh this long before HubSpot's expiry */
+#define MAX_TOKEN_BODY (64 * 1024)
+
+typedef struct st_hs_portal_t hs_portal_t;
+
+struct st_hs_client_t {
+    hs_loop_t *loop;
+    h2o_evloop_t *evloop;
+    char *base_url;
+    char *client_id;
+    char *client_secret;
+    long timeout_ms;
+    size_t max_body;
+    hs_portal_t *portals;
+    struct st_props_entry_t *props;
+};
+
+struct st_hs_portal_t {
+    hs_portal_t *next;
+    hs_client_t *client;
+    int64_t id;
+    char *access_token;
+    uint64_t expires_at; /* h2o_now() milliseconds */
+    CURL *refresh;       /* the refresh in flight, if any */
+    char *refresh_form;
+    odata_buf_t refresh_body;
+    hs_call_t *waiters;  /* calls waiting for the refresh */
+};
+
+struct st_hs_call_t {
+    hs_client_t *client;
+    hs_portal_t *portal;
+    char *refresh_token;
+    char *method;
+    char *url;
+    char *json_body;
+    hs_call_cb cb;
+    void *data;
+    hs_call_t *next_waiter;
+    int waiting;
+    int retried_auth;
+    CURL *easy;
+    struct curl_slist *headers;
+    hs_tick_t done_tick;
+    /* result */
+    hs_err_t err;
+    long status;
+    odata_buf_t body;
+    char message[400];
+    char curl_err[CURL_ERROR_SIZE];
+};
+
+static void call_send(hs_call_t *call);
+
+static char *xstrdup(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+static void wipe_free(char *s)
+{
+    if (s != NULL) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+hs_client_t *hs_client_create(hs_loop_t *loop, const hs_client_config_t *config)
+{
+    hs_client_t *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->loop = loop;
+    c->evloop = hs_loop_evloop(loop);
+    c->base_url = xstrdup(config->base_url);
+    c->client_id = xstrdup(config->client_id != NULL ? config->client_id : "");
+    c->client_secret = xstrdup(config->client_secret != NULL ? config->client_secret : "");
+    c->timeout_ms = config->timeout_ms > 0 ? config->timeout_ms : 60000;
+    c->max_body = config->max_body > 0 ? config->max_body : 32 * 1024 * 1024;
+    if (c->base_url == NULL || c->client_id == NULL || c->client_secret == NULL) {
+        hs_client_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+hs_loop_t *hs_client_loop(hs_client_t *client)
+{
+    return client->loop;
+}
+
+void hs_client_destroy(hs_client_t *c)
+{
+    hs_portal_t *p;
+    if (c == NULL)
+        return;
+    while ((p = c->portals) != NULL) {
+        c->portals = p->next;
+        if (p->refresh != NULL) {
+            hs_loop_remove(c->loop, p->refresh);
+            curl_easy_cleanup(p->refresh);
+        }
+        wipe_free(p->access_token);
+        wipe_free(p->refresh_form);
+        odata_buf_dispose(&p->refresh_body);
+        free(p);
+    }
+    hs__props_clear(c);
+    free(c->base_url);
+    free(c->client_id);
+    wipe_free(c->client_secret);
+    free(c);
+}
+
+static hs_portal_t *portal_get(hs_client_t *c, int64_t id)
+{
+    hs_portal_t *p;
+    for (p = c->portals; p != NULL; p = p->next)
+        if (p->id == id)
+            return p;
+    if ((p = calloc(1, sizeof(*p))) == NULL)
+        return NULL;
+    p->id = id;
+    p->client = c;
+    odata_buf_init(&p->refresh_body, MAX_TOKEN_BODY);
+    p->next = c->portals;
+    c->portals = p;
+    return p;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    odata_buf_t *buf = userdata;
+    size_t n = size * nmemb;
+    if (odata_buf_append(buf, ptr, n) != ODATA_OK)
+        return 0; /* aborts the transfer; reported as too large */
+    return n;
+}
+
+static CURL *easy_new(hs_client_t *c, const char *url, odata_buf_t *body, char *errbuf)
+{
+    CURL *easy = curl_easy_init();
+    if (easy == NULL)
+        return NULL;
+    curl_easy_setopt(easy, CURLOPT_URL, url);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, "hubspot-odata-gateway/0.1");
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (errbuf != NULL) {
+        errbuf[0] = '\0';
+        curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+    }
+    return easy;
+}
+
+/* ---- completion of a call ---- */
+
+static void on_done_tick(hs_tick_t *tick)
+{
+    hs_call_t *call = H2O_STRUCT_FROM_MEMBER(hs_call_t, done_tick, tick);
+    call->cb(call, call->data);
+}
+
+static void call_finish(hs_call_t *call, hs_err_t err, long status, const char *fmt, const char *arg)
+{
+    call->err = err;
+    call->status = status;
+    if (fmt != NULL)
+        snprintf(call->message, sizeof(call->message), fmt, arg != NULL ? arg : "");
+    hs_tick_schedule(call->client->loop, &call->done_tick);
+}
+
+/* ---- token refresh (single flight per portal) ---- */
+
+static void portal_wake(hs_portal_t *p, hs_err_t err, const char *msg)
+{
+    hs_call_t *list = p->waiters, *call;
+    p->waiters = NULL;
+    while ((call = list) != NULL) {
+        list = call->next_waiter;
+        call->next_waiter = NULL;
+        call->waiting = 0;
+        if (err == HS_OK)
+            call_send(call);
+        else
+            call_finish(call, err, 0, "%s", msg);
+    }
+}
+
+static void on_refresh_done(CURL *easy, CURLcode result, void *data)
+{
+    hs_portal_t *p = data;
+    long status = 0;
+    json_t *doc = NULL;
+    hs_err_t err = HS_OK;
+    const char *msg = NULL;
+
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(easy);
+    p->refresh = NULL;
+    wipe_free(p->refresh_form);
+    p->refresh_form = NULL;
+
+    if (result != CURLE_OK) {
+        err = HS_ERR_NETWORK;
+        msg = "HubSpot could not be reached to authorise the request";
+        goto out;
+    }
+    doc = json_loadb(p->refresh_body.base, p->refresh_body.len, 0, NULL);
+    if (status == 400 || status == 401 || status == 403) {
+        err = HS_ERR_AUTH;
+        msg = "HubSpot refused the portal's authorisation: the app must be re-installed in the HubSpot portal";
+        goto out;
+    }
+    if (status != 200 || !json_is_string(json_object_get(doc, "access_token"))) {
+        err = HS_ERR_STATUS;
+        msg = "HubSpot's token service answered with an error";
+        goto out;
+    }
+    wipe_free(p->access_token);
+    p->access_token = strdup(json_string_value(json_object_get(doc, "access_token")));
+    json_int_t expires_in = json_integer_value(json_object_get(doc, "expires_in"));
+    if (expires_in <= 0)
+        expires_in = 1800;
+    uint64_t life = (uint64_t)expires_in * 1000;
+    p->expires_at = h2o_now(p->client->evloop) + (life > 2 * TOKEN_MARGIN_MS ? life - TOKEN_MARGIN_MS : life / 2);
+    if (p->access_token == NULL) {
+        err = HS_ERR_INTERNAL;
+        msg = "out of memory";
+    }
+
+out:
+    if (doc != NULL) {
+        /* the document holds the access and refresh tokens: wipe the text before freeing */
+        json_t *v = json_object_get(doc, "access_token");
+        if (json_is_string(v))
+            OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+        v = json_object_get(doc, "refresh_token");
+        if (json_is_string(v))
+            OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+        json_decref(doc);
+    }
+    OPENSSL_cleanse(p->refresh_body.base, p->refresh_body.len);
+    odata_buf_reset(&p->refresh_body);
+    portal_wake(p, err, msg);
+}
+
+static int portal_refresh(hs_client_t *c, hs_portal_t *p, const char *refresh_token)
+{
+    char url[1024];
+    char *rt = NULL, *cid = NULL, *cs = NULL;
+    int ret = -1;
+
+    snprintf(url, sizeof(url), "%s/oauth/v1/token", c->base_url);
+    if ((p->refresh = easy_new(c, url, &p->refresh_body, NULL)) == NULL)
+        goto out;
+    rt = curl_easy_escape(p->refresh, refresh_token, 0);
+    cid = curl_easy_escape(p->refresh, c->client_id, 0);
+    cs = curl_easy_escape(p->refresh, c->client_secret, 0);
+    if (rt == NULL || cid == NULL || cs == NULL)
+        goto out;
+    size_t n = strlen(rt) + strlen(cid) + strlen(cs) + 96;
+    if ((p->refresh_form = malloc(n)) == NULL)
+        goto out;
+    snprintf(p->refresh_form, n, "grant_type=refresh_token&client_id=%s&client_secret=%s&refresh_token=%s", cid, cs, rt);
+    curl_easy_setopt(p->refresh, CURLOPT_POSTFIELDS, p->refresh_form);
+    if (hs_loop_add(c->loop, p->refresh, on_refresh_done, p) != 0)
+        goto out;
+    ret = 0;
+
+out:
+    if (rt != NULL) {
+        OPENSSL_cleanse(rt, strlen(rt));
+        curl_free(rt);
+    }
+    curl_free(cid);
+    if (cs != NULL) {
+        OPENSSL_cleanse(cs, strlen(cs));
+        curl_free(cs);
+    }
+    if (ret != 0 && p->refresh != NULL) {
+        curl_easy_cleanup(p->refresh);
+        p->refresh = NULL;
+        wipe_free(p->refresh_form);
+        p->refresh_form = NULL;
+    }
+    return ret;
+}
+
+/* ---- the call itself ---- */
+
+static void wait_for_token(hs_call_t *call)
+{
+    hs_client_t *c = call->client;
+    hs_portal_t *p = call->portal;
+
+    call->waiting = 1;
+    call->next_waiter = p->waiters;
+    p->waiters = call;
+    if (p->refresh == NULL && portal_refresh(c, p, call->refresh_token) != 0) {
+        portal_wake(p, HS_ERR_INTERNAL, "could not start the token refresh");
+    }
+}
+
+static void on_call_done(CURL *easy, CURLcode result, void *data)
+{
+    hs_call_t *call = data;
+    long status = 0;
+
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(easy);
+    call->easy = NULL;
+    curl_slist_free_all(call->headers);
+    call->headers = NULL;
+
+    if (result == CURLE_WRITE_ERROR) {
+        call_finish(call, HS_ERR_TOO_LARGE, status, "HubSpot's answer passed the gateway's size limit%s", NULL);
+        return;
+    }
+    if (result != CURLE_OK) {
+        call_finish(call, HS_ERR_NETWORK, 0, "HubSpot could not be reached: %s",
+                    call->curl_err[0] != '\0' ? call->curl_err : curl_easy_strerror(result));
+        return;
+    }
+    if (status == 401 && !call->retried_auth) {
+        hs_portal_t *p = call->portal;
+        call->retried_auth = 1;
+        wipe_free(p->access_token);
+        p->access_token = NULL;
+        odata_buf_reset(&call->body);
+        wait_for_token(call);
+        return;
+    }
+    if (status < 200 || status > 299) {
+        char st[16];
+        snprintf(st, sizeof(st), "%ld", status);
+        call_finish(call, status == 401 ? HS_ERR_AUTH : HS_ERR_STATUS, status, "HubSpot answered with status %s", st);
+        return;
+    }
+    call_finish(call, HS_OK, status, NULL, NULL);
+}
+
+static void call_send(hs_call_t *call)
+{
+    hs_client_t *c = call->client;
+    hs_portal_t *p = call->portal;
+    char auth[4096];
+
+    if (p->access_token == NULL || h2o_now(c->evloop) >= p->expires_at) {
+        wait_for_token(call);
+        return;
+    }
+    if ((call->easy = easy_new(c, call->url, &call->body, call->curl_err)) == NULL)
+        goto fail;
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", p->access_token);
+    call->headers = curl_slist_append(NULL, auth);
+    OPENSSL_cleanse(auth, sizeof(auth));
+    if (call->headers == NULL)
+        goto fail;
+    call->headers = curl_slist_append(call->headers, "Accept: application/json");
+    if (call->json_body != NULL) {
+        call->headers = curl_slist_append(call->headers, "Content-Type: application/json");
+        curl_easy_setopt(call->easy, CURLOPT_POSTFIELDS, call->json_body);
+    }
+    curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, call->headers);
+    if (hs_loop_add(c->loop, call->easy, on_call_done, call) != 0)
+        goto fail;
+    return;
+
+fail:
+    if (call->easy != NULL) {
+        curl_easy_cleanup(call->easy);
+        call->easy = NULL;
+    }
+    curl_slist_free_all(call->headers);
+    call->headers = NULL;
+    call_finish(call, HS_ERR_INTERNAL, 0, "out of memory%s", NULL);
+}
+
+hs_call_t *hs_call_start(hs_client_t *c, int64_t portal_id, const char *refresh_token, const char *method,
+                         const char *path_and_query, const char *json_body, hs_call_cb cb, void *data)
+{
+    hs_call_t *call = calloc(1, sizeof(*call));
+    size_t urllen;
+
+    if (call == NULL)
+        return NULL;
+    call->client = c;
+    call->cb = cb;
+    call->data = data;
+    call->done_tick.cb = on_done_tick;
+    odata_buf_init(&call->body, c->max_body);
+    urllen = strlen(c->base_url) + strlen(path_and_query) + 1;
+    if ((call->portal = portal_get(c, portal_id)) == NULL || (call->refresh_token = xstrdup(refresh_token)) == NULL ||
+        (call->method = xstrdup(method)) == NULL || (call->url = malloc(urllen)) == NULL ||
+        (json_body != NULL && (call->json_body = xstrdup(json_body)) == NULL)) {
+        hs_call_destroy(call);
+        return NULL;
+    }
+    snprintf(call->url, urllen, "%s%s", c->base_url, path_and_query);
+    call_send(call);
+    return call;
+}
+
+void hs_call_destroy(hs_call_t *call)
+{
+    if (call == NULL)
+        return;
+    if (call->waiting) {
+        hs_call_t **pp;
+        for (pp = &call->portal->waiters; *pp != NULL; pp = &(*pp)->next_waiter) {
+            if (*pp == call) {
+                *pp = call->next_waiter;
+                break;
+            }
+        }
+    }
+    if (call->easy != NULL) {
+        hs_loop_remove(call->client->loop, call->easy);
+        curl_easy_cleanup(call->easy);
+    }
+    curl_slist_free_all(call->headers);
+    hs_tick_cancel(call->client->loop, &call->done_tick);
+    wipe_free(call->refresh_token);
+    free(call->method);
+    free(call->url);
+    free(call->json_body);
+    odata_buf_dispose(&call->body);
+    free(call);
+}
+
+hs_err_t hs_call_error(const hs_call_t *call)
+{
+    return call->err;
+}
+
+long hs_call_status(const hs_call_t *call)
+{
+    return call->status;
+}
+
+const odata_buf_t *hs_call_body(const hs_call_t *call)
+{
+    return &call->body;
+}
+
+const char *hs_call_message(const hs_call_t *call)
+{
+    return call->message[0] != '\0' ? call->message : "ok";
+}
+
+struct st_props_entry_t **hs__props_head(hs_client_t *client)
+{
+    return &client->props;
+}
+
+h2o_evloop_t *hs__client_evloop(hs_client_t *client)
+{
+    return client->evloop;
+}

@@ -1,0 +1,793 @@
+/*
+ * Blocking administration of portals, data sources and personal access tokens (see admin.h).
+ * Every value reaches PostgreSQL as a parameter; bytea parameters go in binary format.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include "store/admin.h"
+
+#define BYTEAOID 17
+
+/* renders a timestamptz column as ISO 8601 text in UTC */
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+typedef char int64_text_t[24];
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    /* libpq's messages end with a newline and may span lines: keep one line */
+    for (n = strlen(err); n != 0 && (err[n - 1] == '\n' || err[n - 1] == ' '); --n)
+        err[n - 1] = '\0';
+    for (; n != 0; --n)
+        if (err[n - 1] == '\n' || err[n - 1] == '\r' || err[n - 1] == '\t')
+            err[n - 1] = ' ';
+}
+
+/* Describes a failed statement in err and classifies it by SQLSTATE. */
+static store_err_t db_error(PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen)
+{
+    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    set_err(err, errlen, "%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
+    if (state == NULL)
+        return STORE_ERR_DB;
+    if (strcmp(state, "23505") == 0)
+        return STORE_ERR_CONFLICT;
+    if (strcmp(state, "23503") == 0)
+        return STORE_ERR_NOTFOUND;
+    if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0)
+        return STORE_ERR_INVALID;
+    return STORE_ERR_DB;
+}
+
+static const char *int64_param(int64_text_t buf, int64_t v)
+{
+    snprintf(buf, sizeof(int64_text_t), "%" PRId64, v);
+    return buf;
+}
+
+static PGresult *exec_params(PGconn *conn, const char *sql, int n, const char *const *values)
+{
+    return PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
+}
+
+static int exec_command(PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec(conn, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+    PQclear(res);
+    return ok;
+}
+
+static const char *get_str(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+static int64_t get_int64(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* 1 to STORE_ADMIN_NAME_MAX characters of UTF-8 text (the server checks the encoding), no control characters */
+static int valid_name(const char *name)
+{
+    size_t chars = 0;
+    const unsigned char *p;
+
+    if (name == NULL)
+        return 0;
+    for (p = (const unsigned char *)name; *p != '\0'; ++p) {
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+        if ((*p & 0xc0) != 0x80)
+            ++chars;
+    }
+    return chars >= 1 && chars <= STORE_ADMIN_NAME_MAX;
+}
+
+static int all_chars_in(const char *s, size_t len, const char *extra)
+{
+    size_t i;
+
+    for (i = 0; i != len; ++i) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c != '\0' && strchr(extra, c) != NULL)))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- schema ---- */
+
+store_err_t store_admin_schema_version(PGconn *conn, int *version, char *err, size_t errlen)
+{
+    store_err_t result = STORE_ERR_DB;
+    PGresult *res;
+
+    *version = 0;
+    res = PQexec(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        result = db_error(conn, res, "cannot read the schema version", err, errlen);
+        goto out;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        result = STORE_OK;
+        goto out;
+    }
+    PQclear(res);
+    res = PQexec(conn, "SELECT COALESCE(max(version), 0) FROM schema_migrations");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        result = db_error(conn, res, "cannot read the schema version", err, errlen);
+        goto out;
+    }
+    *version = atoi(PQgetvalue(res, 0, 0));
+    result = STORE_OK;
+
+out:
+    PQclear(res);
+    return result;
+}
+
+/* ---- portals ---- */
+
+/* comma-separated OAuth scope names such as crm.objects.contacts.read; "" is no scope */
+static int valid_scopes(const char *scopes)
+{
+    size_t len = strlen(scopes), start = 0, i;
+
+    if (len == 0)
+        return 1;
+    if (len > STORE_ADMIN_SCOPES_MAX)
+        return 0;
+    for (i = 0; i <= len; ++i) {
+        if (i == len || scopes[i] == ',') {
+            if (i == start)
+                return 0;
+            start = i + 1;
+        } else if (!all_chars_in(scopes + i, 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ._:/-")) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+store_err_t store_admin_portal_add(PGconn *conn, const store_keyring_t *kr, const store_admin_portal_add_t *req, int *created,
+                                   char *err, size_t errlen)
+{
+    static const char sql[] =
+        "INSERT INTO portals AS p (id, hub_domain, scopes, installed_by_user_id, refresh_token_key_id, refresh_token_enc) "
+        "VALUES ($1::bigint, $2::text, COALESCE(string_to_array($3::text, ','), '{}'), $4::bigint, $5::integer, $6::bytea) "
+        "ON CONFLICT (id) DO UPDATE SET "
+        "hub_domain = COALESCE(EXCLUDED.hub_domain, p.hub_domain), "
+        "scopes = CASE WHEN $3::text IS NULL THEN p.scopes ELSE EXCLUDED.scopes END, "
+        "installed_by_user_id = COALESCE(EXCLUDED.installed_by_user_id, p.installed_by_user_id), "
+        "refresh_token_key_id = EXCLUDED.refresh_token_key_id, refresh_token_enc = EXCLUDED.refresh_token_enc, "
+        "needs_reauth = false, updated_at = now() "
+        "RETURNING (xmax = 0)";
+    store_err_t result = STORE_ERR_INVALID;
+    PGresult *res = NULL;
+    unsigned char *blob = NULL;
+    size_t bloblen = 0, i;
+    uint32_t key_id = 0;
+    int64_text_t id_text, user_text, key_text;
+    const char *values[6];
+    int lengths[6] = {0}, formats[6] = {0, 0, 0, 0, 0, 1};
+    Oid types[6] = {0, 0, 0, 0, 0, BYTEAOID};
+
+    if (created != NULL)
+        *created = 0;
+    if (req->hub_id <= 0) {
+        set_err(err, errlen, "the hub id must be a positive integer");
+        goto out;
+    }
+    if (req->refresh_token == NULL || req->refresh_token_len == 0 || req->refresh_token_len > STORE_ADMIN_REFRESH_TOKEN_MAX) {
+        set_err(err, errlen, "the refresh token must be 1 to %d characters", STORE_ADMIN_REFRESH_TOKEN_MAX);
+        goto out;
+    }
+    for (i = 0; i != req->refresh_token_len; ++i) {
+        unsigned char c = (unsigned char)req->refresh_token[i];
+        if (c <= 0x20 || c >= 0x7f) {
+            set_err(err, errlen, "the refresh token may hold only printable ASCII characters without spaces");
+            goto out;
+        }
+    }
+    if (req->hub_domain != NULL && (req->hub_domain[0] == '\0' || strlen(req->hub_domain) > STORE_ADMIN_HUB_DOMAIN_MAX ||
+                                    !all_chars_in(req->hub_domain, strlen(req->hub_domain), "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-"))) {
+        set_err(err, errlen, "the hub domain must be a host name (letters, digits, '.' and '-')");
+        goto out;
+    }
+    if (req->scopes != NULL && !valid_scopes(req->scopes)) {
+        set_err(err, errlen, "scopes must be a comma-separated list of scope names (letters, digits, '.', '_', ':', '/', '-')");
+        goto out;
+    }
+    if (req->installed_by_user_id < 0) {
+        set_err(err, errlen, "the installing user id must be a positive integer");
+        goto out;
+    }
+
+    if ((result = store_seal(kr, req->hub_id, req->refresh_token, req->refresh_token_len, &blob, &bloblen, &key_id)) != STORE_OK) {
+        set_err(err, errlen, "cannot seal the refresh token (error %d)", (int)result);
+        goto out;
+    }
+    values[0] = int64_param(id_text, req->hub_id);
+    values[1] = req->hub_domain;
+    values[2] = req->scopes;
+    values[3] = req->installed_by_user_id != 0 ? int64_param(user_text, req->installed_by_user_id) : NULL;
+    values[4] = int64_param(key_text, key_id);
+    values[5] = (const char *)blob;
+    lengths[5] = (int)bloblen;
+    res = PQexecParams(conn, sql, 6, types, values, lengths, formats, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        result = db_error(conn, res, "cannot store the portal", err, errlen);
+        goto out;
+    }
+    if (created != NULL)
+        *created = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    result = STORE_OK;
+
+out:
+    PQclear(res);
+    free(blob);
+    return result;
+}
+
+store_err_t store_admin_portal_list(PGconn *conn, store_admin_portals_t **out, char *err, size_t errlen)
+{
+    store_err_t result = STORE_ERR_NOMEM;
+    store_admin_portals_t *list = NULL;
+    int i, n;
+
+    *out = NULL;
+    if ((list = calloc(1, sizeof(*list))) == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    list->_res = PQexec(conn, "SELECT id, hub_domain, array_to_string(scopes, ','), installed_by_user_id, refresh_token_key_id, "
+                              "needs_reauth, " TS("created_at") ", " TS("updated_at") " FROM portals ORDER BY id");
+    if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, list->_res, "cannot list portals", err, errlen);
+        goto out;
+    }
+    n = PQntuples(list->_res);
+    if (n != 0 && (list->items = calloc((size_t)n, sizeof(*list->items))) == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    for (i = 0; i != n; ++i) {
+        store_admin_portal_t *p = list->items + i;
+        p->id = get_int64(list->_res, i, 0);
+        p->hub_domain = get_str(list->_res, i, 1);
+        p->scopes = PQgetvalue(list->_res, i, 2);
+        p->installed_by_user_id = get_int64(list->_res, i, 3);
+        p->refresh_token_key_id = get_int64(list->_res, i, 4);
+        p->needs_reauth = strcmp(PQgetvalue(list->_res, i, 5), "t") == 0;
+        p->created_at = PQgetvalue(list->_res, i, 6);
+        p->updated_at = PQgetvalue(list->_res, i, 7);
+    }
+    list->count = (size_t)n;
+    *out = list;
+    list = NULL;
+    result = STORE_OK;
+
+out:
+    store_admin_portals_destroy(list);
+    return result;
+}
+
+void store_admin_portals_destroy(store_admin_portals_t *list)
+{
+    if (list == NULL)
+        return;
+    PQclear(list->_res);
+    free(list->items);
+    free(list);
+}
+
+/* ---- data sources ---- */
+
+static int valid_object_name(const char *s, size_t len)
+{
+    return len >= 1 && len <= 64 && all_chars_in(s, len, "_-");
+}
+
+static int valid_property_name(const char *s, size_t len)
+{
+    return len >= 1 && len <= 100 && all_chars_in(s, len, "_");
+}
+
+/* Checks one element of "objects" and appends its normalized form to out_objects. */
+static store_err_t validate_object(json_t *obj, size_t index, json_t *seen_objects, json_t *out_objects, char *err, size_t errlen)
+{
+    store_err_t result = STORE_ERR_INVALID;
+    json_t *props, *seen_props = NULL, *out_props = NULL, *out_obj = NULL, *value, *name;
+    const char *key, *object_name;
+    size_t i;
+
+    if (!json_is_object(obj)) {
+        set_err(err, errlen, "definition: objects[%zu] must be an object", index);
+        goto out;
+    }
+    json_object_foreach(obj, key, value)
+    {
+        if (strcmp(key, "object") != 0 && strcmp(key, "properties") != 0) {
+            set_err(err, errlen, "definition: objects[%zu] has an unknown key \"%.64s\" (expected \"object\" and \"properties\")",
+                    index, key);
+            goto out;
+        }
+    }
+    name = json_object_get(obj, "object");
+    if (!json_is_string(name) || !valid_object_name(json_string_value(name), json_string_length(name))) {
+        set_err(err, errlen, "definition: objects[%zu].object must be a name matching ^[a-z0-9_-]{1,64}$", index);
+        goto out;
+    }
+    object_name = json_string_value(name);
+    if (json_object_get(seen_objects, object_name) != NULL) {
+        set_err(err, errlen, "definition: the object \"%s\" is listed twice", object_name);
+        goto out;
+    }
+    result = STORE_ERR_NOMEM;
+    if (json_object_set(seen_objects, object_name, json_true()) != 0 || (seen_props = json_object()) == NULL ||
+        (out_props = json_array()) == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    result = STORE_ERR_INVALID;
+    props = json_object_get(obj, "properties");
+    if (props != NULL && !json_is_null(props)) {
+        if (!json_is_array(props)) {
+            set_err(err, errlen, "definition: objects[%zu].properties must be an array of property names", index);
+            goto out;
+        }
+        if (json_array_size(props) > STORE_ADMIN_DEFINITION_PROPERTIES_MAX) {
+            set_err(err, errlen, "definition: objects[%zu] lists more than %d properties", index,
+                    STORE_ADMIN_DEFINITION_PROPERTIES_MAX);
+            goto out;
+        }
+        json_array_foreach(props, i, value)
+        {
+            if (!json_is_string(value) || !valid_property_name(json_string_value(value), json_string_length(value))) {
+                set_err(err, errlen, "definition: objects[%zu].properties[%zu] must be a name matching ^[a-z0-9_]{1,100}$", index,
+                        i);
+                goto out;
+            }
+            if (json_object_get(seen_props, json_string_value(value)) != NULL) {
+                set_err(err, errlen, "definition: the property \"%s\" of \"%s\" is listed twice", json_string_value(value),
+                        object_name);
+                goto out;
+            }
+            if (json_object_set(seen_props, json_string_value(value), json_true()) != 0 ||
+                json_array_append(out_props, value) != 0) {
+                result = STORE_ERR_NOMEM;
+                set_err(err, errlen, "out of memory");
+                goto out;
+            }
+        }
+    }
+    if ((out_obj = json_pack("{sOsO}", "object", name, "properties", out_props)) == NULL ||
+        json_array_append_new(out_objects, out_obj) != 0) {
+        out_obj = NULL;
+        result = STORE_ERR_NOMEM;
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    result = STORE_OK;
+
+out:
+    json_decref(seen_props);
+    json_decref(out_props);
+    return result;
+}
+
+store_err_t store_admin_definition_validate(const char *json, size_t len, char **normalized, char *err, size_t errlen)
+{
+    store_err_t result = STORE_ERR_INVALID;
+    json_t *root = NULL, *objects, *filter, *value, *seen = NULL, *out_objects = NULL, *out_root = NULL;
+    json_error_t jerr;
+    const char *key;
+    size_t i;
+
+    if (normalized != NULL)
+        *normalized = NULL;
+    if (json == NULL || len == 0 || len > STORE_ADMIN_DEFINITION_MAX) {
+        set_err(err, errlen, "the definition must be 1 to %d bytes of JSON", STORE_ADMIN_DEFINITION_MAX);
+        goto out;
+    }
+    if ((root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+        set_err(err, errlen, "the definition is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+        goto out;
+    }
+    if (!json_is_object(root)) {
+        set_err(err, errlen, "the definition must be a JSON object {\"objects\": [...], \"filter\": ...}");
+        goto out;
+    }
+    json_object_foreach(root, key, value)
+    {
+        if (strcmp(key, "objects") != 0 && strcmp(key, "filter") != 0) {
+            set_err(err, errlen, "definition: unknown key \"%.64s\" (expected \"objects\" and \"filter\")", key);
+            goto out;
+        }
+    }
+    objects = json_object_get(root, "objects");
+    if (!json_is_array(objects) || json_array_size(objects) == 0) {
+        set_err(err, errlen, "definition: \"objects\" must be a non-empty array");
+        goto out;
+    }
+    if (json_array_size(objects) > STORE_ADMIN_DEFINITION_OBJECTS_MAX) {
+        set_err(err, errlen, "definition: more than %d objects", STORE_ADMIN_DEFINITION_OBJECTS_MAX);
+        goto out;
+    }
+    filter = json_object_get(root, "filter");
+    if (filter != NULL && !json_is_null(filter) &&
+        (!json_is_string(filter) || json_string_length(filter) > STORE_ADMIN_FILTER_MAX ||
+         strlen(json_string_value(filter)) != json_string_length(filter))) {
+        set_err(err, errlen, "definition: \"filter\" must be null or a $filter text of at most %d bytes", STORE_ADMIN_FILTER_MAX);
+        goto out;
+    }
+    if ((seen = json_object()) == NULL || (out_objects = json_array()) == NULL) {
+        result = STORE_ERR_NOMEM;
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    json_array_foreach(objects, i, value)
+    {
+        if ((result = validate_object(value, i, seen, out_objects, err, errlen)) != STORE_OK)
+            goto out;
+    }
+    result = STORE_OK;
+    if (normalized != NULL) {
+        result = STORE_ERR_NOMEM;
+        if ((out_root = json_pack("{sOsO}", "objects", out_objects, "filter", filter != NULL ? filter : json_null())) == NULL ||
+            (*normalized = json_dumps(out_root, JSON_COMPACT)) == NULL) {
+            set_err(err, errlen, "out of memory");
+            goto out;
+        }
+        result = STORE_OK;
+    }
+
+out:
+    json_decref(root);
+    json_decref(seen);
+    json_decref(out_objects);
+    json_decref(out_root);
+    return result;
+}
+
+store_err_t store_admin_datasource_create(PGconn *conn, int64_t portal_id, int64_t owner_user_id, const char *name,
+                                          const char *definition, int64_t *id, char *err, size_t errlen)
+{
+    store_err_t result = STORE_ERR_INVALID;
+    PGresult *res = NULL;
+    char *normalized = NULL;
+    int64_text_t portal_text, owner_text;
+    const char *values[4];
+
+    *id = 0;
+    if (portal_id <= 0 || owner_user_id <= 0) {
+        set_err(err, errlen, "the portal id and the owner user id must be positive integers");
+        goto out;
+    }
+    if (!valid_name(name)) {
+        set_err(err, errlen, "the name must be 1 to %d characters without control characters", STORE_ADMIN_NAME_MAX);
+        goto out;
+    }
+    if ((result = store_admin_definition_validate(definition, definition != NULL ? strlen(definition) : 0, &normalized, err,
+                                                  errlen)) != STORE_OK)
+        goto out;
+    values[0] = int64_param(portal_text, portal_id);
+    values[1] = int64_param(owner_text, owner_user_id);
+    values[2] = name;
+    values[3] = normalized;
+    res = exec_params(conn,
+                      "INSERT INTO data_sources (portal_id, owner_user_id, name, definition) "
+                      "VALUES ($1::bigint, $2::bigint, $3::text, $4::jsonb) RETURNING id",
+                      4, values);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        result = db_error(conn, res, "cannot create the data source", err, errlen);
+        if (result == STORE_ERR_NOTFOUND)
+            set_err(err, errlen, "portal %" PRId64 " is not installed", portal_id);
+        else if (result == STORE_ERR_CONFLICT)
+            set_err(err, errlen, "portal %" PRId64 " already has a data source named \"%s\"", portal_id, name);
+        goto out;
+    }
+    *id = get_int64(res, 0, 0);
+    result = STORE_OK;
+
+out:
+    PQclear(res);
+    free(normalized);
+    return result;
+}
+
+#define DATASOURCE_COLUMNS                                                                                                         \
+    "SELECT id, portal_id, owner_user_id, name, "                                                                                  \
+    "COALESCE(CASE WHEN jsonb_typeof(definition->'objects') = 'array' THEN "                                                       \
+    "(SELECT string_agg(o->>'object', ',' ORDER BY n) FROM jsonb_array_elements(definition->'objects') WITH ORDINALITY AS e(o, "   \
+    "n)) "                                                                                                                         \
+    "END, ''), definition::text, " TS("created_at") ", " TS("updated_at") " FROM data_sources "
+
+static store_err_t datasource_query(PGconn *conn, const char *sql, int64_t param, store_admin_datasources_t **out, char *err,
+                                    size_t errlen)
+{
+    store_err_t result = STORE_ERR_NOMEM;
+    store_admin_datasources_t *list = NULL;
+    int64_text_t param_text;
+    const char *values[1] = {int64_param(param_text, param)};
+    int i, n;
+
+    *out = NULL;
+    if ((list = calloc(1, sizeof(*list))) == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    list->_res = exec_params(conn, sql, 1, values);
+    if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, list->_res, "cannot read data sources", err, errlen);
+        goto out;
+    }
+    n = PQntuples(list->_res);
+    if (n != 0 && (list->items = calloc((size_t)n, sizeof(*list->items))) == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    for (i = 0; i != n; ++i) {
+        store_admin_datasource_t *d = list->items + i;
+        d->id = get_int64(list->_res, i, 0);
+        d->portal_id = get_int64(list->_res, i, 1);
+        d->owner_user_id = get_int64(list->_res, i, 2);
+        d->name = PQgetvalue(list->_res, i, 3);
+        d->objects = PQgetvalue(list->_res, i, 4);
+        d->definition = PQgetvalue(list->_res, i, 5);
+        d->created_at = PQgetvalue(list->_res, i, 6);
+        d->updated_at = PQgetvalue(list->_res, i, 7);
+    }
+    list->count = (size_t)n;
+    *out = list;
+    list = NULL;
+    result = STORE_OK;
+
+out:
+    store_admin_datasources_destroy(list);
+    return result;
+}
+
+store_err_t store_admin_datasource_list(PGconn *conn, int64_t portal_id, store_admin_datasources_t **out, char *err, size_t errlen)
+{
+    return datasource_query(conn, DATASOURCE_COLUMNS "WHERE portal_id = $1::bigint ORDER BY id", portal_id, out, err, errlen);
+}
+
+store_err_t store_admin_datasource_get(PGconn *conn, int64_t id, store_admin_datasources_t **out, char *err, size_t errlen)
+{
+    store_err_t result = datasource_query(conn, DATASOURCE_COLUMNS "WHERE id = $1::bigint", id, out, err, errlen);
+
+    if (result == STORE_OK && (*out)->count == 0) {
+        store_admin_datasources_destroy(*out);
+        *out = NULL;
+        set_err(err, errlen, "there is no data source %" PRId64, id);
+        result = STORE_ERR_NOTFOUND;
+    }
+    return result;
+}
+
+void store_admin_datasources_destroy(store_admin_datasources_t *list)
+{
+    if (list == NULL)
+        return;
+    PQclear(list->_res);
+    free(list->items);
+    free(list);
+}
+
+/* ---- personal access tokens ---- */
+
+store_err_t store_admin_token_mint(PGconn *conn, int64_t portal_id, int64_t owner_user_id, const char *name, int days,
+                                   char token[STORE_TOKEN_LEN + 1], int64_t *id, char *err, size_t errlen)
+{
+    store_err_t result = STORE_ERR_INVALID;
+    PGresult *res = NULL;
+    unsigned char hash[32];
+    char prefix[STORE_TOKEN_DISPLAY_LEN + 1], days_text[16];
+    int64_text_t portal_text, owner_text;
+    const char *values[6];
+    int lengths[6] = {0, 0, 0, sizeof(hash), 0, 0}, formats[6] = {0, 0, 0, 1, 0, 0};
+    Oid types[6] = {0, 0, 0, BYTEAOID, 0, 0};
+
+    *id = 0;
+    token[0] = '\0';
+    if (portal_id <= 0 || owner_user_id <= 0) {
+        set_err(err, errlen, "the portal id and the owner user id must be positive integers");
+        goto out;
+    }
+    if (!valid_name(name)) {
+        set_err(err, errlen, "the name must be 1 to %d characters without control characters", STORE_ADMIN_NAME_MAX);
+        goto out;
+    }
+    if (days < 1 || days > STORE_ADMIN_TOKEN_DAYS_MAX) {
+        set_err(err, errlen, "the lifetime must be 1 to %d days", STORE_ADMIN_TOKEN_DAYS_MAX);
+        goto out;
+    }
+    if ((result = store_token_generate(token, STORE_TOKEN_LEN + 1)) != STORE_OK) {
+        set_err(err, errlen, "cannot generate a token: no randomness available");
+        goto out;
+    }
+    store_token_hash(token, STORE_TOKEN_LEN, hash);
+    memcpy(prefix, token, STORE_TOKEN_DISPLAY_LEN);
+    prefix[STORE_TOKEN_DISPLAY_LEN] = '\0';
+    snprintf(days_text, sizeof(days_text), "%d", days);
+    values[0] = int64_param(portal_text, portal_id);
+    values[1] = int64_param(owner_text, owner_user_id);
+    values[2] = name;
+    values[3] = (const char *)hash;
+    values[4] = prefix;
+    values[5] = days_text;
+    res = PQexecParams(conn,
+                       "INSERT INTO access_tokens (portal_id, owner_user_id, name, token_hash, display_prefix, expires_at) "
+                       "VALUES ($1::bigint, $2::bigint, $3::text, $4::bytea, $5::text, now() + make_interval(days => $6::int)) "
+                       "RETURNING id",
+                       6, types, values, lengths, formats, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        result = db_error(conn, res, "cannot store the token", err, errlen);
+        if (result == STORE_ERR_NOTFOUND)
+            set_err(err, errlen, "portal %" PRId64 " is not installed", portal_id);
+        goto out;
+    }
+    *id = get_int64(res, 0, 0);
+    result = STORE_OK;
+
+out:
+    PQclear(res);
+    OPENSSL_cleanse(hash, sizeof(hash));
+    if (result != STORE_OK)
+        OPENSSL_cleanse(token, STORE_TOKEN_LEN + 1);
+    return result;
+}
+
+store_err_t store_admin_token_list(PGconn *conn, int64_t portal_id, int64_t owner_user_id, store_admin_tokens_t **out, char *err,
+                                   size_t errlen)
+{
+    store_err_t result = STORE_ERR_NOMEM;
+    store_admin_tokens_t *list = NULL;
+    int64_text_t portal_text, owner_text;
+    const char *values[2] = {int64_param(portal_text, portal_id),
+                             owner_user_id != 0 ? int64_param(owner_text, owner_user_id) : NULL};
+    int i, n;
+
+    *out = NULL;
+    if ((list = calloc(1, sizeof(*list))) == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    list->_res =
+        exec_params(conn,
+                    "SELECT id, portal_id, owner_user_id, name, display_prefix, "
+                    "CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN 'expired' "
+                    "ELSE 'active' END, " TS("created_at") ", " TS("expires_at") ", " TS("last_used_at") ", " TS(
+                        "revoked_at") ", revoked_by FROM access_tokens "
+                                      "WHERE portal_id = $1::bigint AND ($2::bigint IS NULL OR owner_user_id = $2::bigint) "
+                                      "ORDER BY id",
+                    2, values);
+    if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, list->_res, "cannot list tokens", err, errlen);
+        goto out;
+    }
+    n = PQntuples(list->_res);
+    if (n != 0 && (list->items = calloc((size_t)n, sizeof(*list->items))) == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    for (i = 0; i != n; ++i) {
+        store_admin_token_t *t = list->items + i;
+        t->id = get_int64(list->_res, i, 0);
+        t->portal_id = get_int64(list->_res, i, 1);
+        t->owner_user_id = get_int64(list->_res, i, 2);
+        t->name = PQgetvalue(list->_res, i, 3);
+        t->display_prefix = PQgetvalue(list->_res, i, 4);
+        t->status = PQgetvalue(list->_res, i, 5);
+        t->created_at = PQgetvalue(list->_res, i, 6);
+        t->expires_at = PQgetvalue(list->_res, i, 7);
+        t->last_used_at = get_str(list->_res, i, 8);
+        t->revoked_at = get_str(list->_res, i, 9);
+        t->revoked_by = get_int64(list->_res, i, 10);
+    }
+    list->count = (size_t)n;
+    *out = list;
+    list = NULL;
+    result = STORE_OK;
+
+out:
+    store_admin_tokens_destroy(list);
+    return result;
+}
+
+void store_admin_tokens_destroy(store_admin_tokens_t *list)
+{
+    if (list == NULL)
+        return;
+    PQclear(list->_res);
+    free(list->items);
+    free(list);
+}
+
+store_err_t store_admin_token_revoke(PGconn *conn, int64_t token_id, int64_t revoked_by, int *already_revoked, char *err,
+                                     size_t errlen)
+{
+    store_err_t result = STORE_ERR_DB;
+    PGresult *res = NULL;
+    int64_text_t id_text, by_text;
+    const char *values[2] = {int64_param(id_text, token_id), revoked_by != 0 ? int64_param(by_text, revoked_by) : NULL};
+    int in_transaction = 0;
+
+    if (already_revoked != NULL)
+        *already_revoked = 0;
+    if (token_id <= 0 || revoked_by < 0) {
+        set_err(err, errlen, "the token id and the revoking user id must be positive integers");
+        result = STORE_ERR_INVALID;
+        goto out;
+    }
+    if (!exec_command(conn, "BEGIN")) {
+        result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
+        goto out;
+    }
+    in_transaction = 1;
+    res = exec_params(conn,
+                      "UPDATE access_tokens SET revoked_at = now(), revoked_by = $2::bigint "
+                      "WHERE id = $1::bigint AND revoked_at IS NULL RETURNING id",
+                      2, values);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, res, "cannot revoke the token", err, errlen);
+        goto out;
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        res = exec_params(conn, "SELECT 1 FROM access_tokens WHERE id = $1::bigint", 1, values);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            result = db_error(conn, res, "cannot read the token", err, errlen);
+            goto out;
+        }
+        if (PQntuples(res) == 0) {
+            set_err(err, errlen, "there is no token %" PRId64, token_id);
+            result = STORE_ERR_NOTFOUND;
+            goto out;
+        }
+        if (already_revoked != NULL)
+            *already_revoked = 1;
+        result = STORE_OK;
+        goto out;
+    }
+    PQclear(res);
+    res = exec_params(conn, "SELECT pg_notify('token_revoked', $1::text)", 1, values);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, res, "cannot notify the revocation", err, errlen);
+        goto out;
+    }
+    if (!exec_command(conn, "COMMIT")) {
+        in_transaction = 0;
+        result = db_error(conn, NULL, "cannot commit the revocation", err, errlen);
+        goto out;
+    }
+    in_transaction = 0;
+    result = STORE_OK;
+
+out:
+    PQclear(res);
+    if (in_transaction)
+        exec_command(conn, "ROLLBACK");
+    return result;
+}

@@ -1,0 +1,71 @@
+# Helpers for the integration tests: a TAP producer and the set-up of a gateway on a fresh database
+# against the simulator that deploy/test.sh started. Source it from a test script.
+set -uo pipefail
+
+: "${GW_BUILD_DIR:?run the integration tests through deploy/test.sh (or ctest in its build directory)}"
+: "${GW_TEST_PGDIR:?run the integration tests through deploy/test.sh}"
+: "${GW_TEST_SIM_URL:?run the integration tests through deploy/test.sh}"
+. "$(dirname "${BASH_SOURCE[0]}")/../../deploy/lib.sh"
+
+t_n=0
+t_failed=0
+t_ok() { # t_ok STATUS MESSAGE: STATUS 0 passes
+    t_n=$((t_n + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $t_n - $2"; else echo "not ok $t_n - $2"; t_failed=$((t_failed + 1)); fi
+}
+t_is() { # t_is GOT WANT MESSAGE
+    if [ "$1" = "$2" ]; then t_ok 0 "$3"; else t_ok 1 "$3"; echo "#   got:  $1"; echo "#   want: $2"; fi
+}
+t_done() {
+    echo "1..$t_n"
+    [ "$t_failed" -eq 0 ]
+}
+
+ctl() { "$GW_BUILD_DIR/gatewayctl" "$@"; }
+sql() { psql -h "$GW_TEST_PGDIR/run" -U gateway -d "$T_DB" -tAqc "$1"; }
+
+# it_setup NAME: a database NAME with the sandbox portal, a data source over the four objects owned
+# by user 1, a token for it ($TOKEN, $TOKEN_ID), and a gateway on a free port ($GW_URL).
+it_setup() {
+    T_DB=$1
+    T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gw-it-$1.XXXXXX")
+    psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "DROP DATABASE IF EXISTS \"$T_DB\"" >/dev/null
+    psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "CREATE DATABASE \"$T_DB\"" >/dev/null
+    export GATEWAY_DATABASE_URL="host=$GW_TEST_PGDIR/run user=gateway dbname=$T_DB"
+    export GATEWAY_MASTER_KEY_FILE="$T_DIR/master.key"
+    (umask 077 && ctl keys generate --out "$GATEWAY_MASTER_KEY_FILE" >/dev/null)
+    ctl migrate >/dev/null
+    printf '%s' "$GW_TEST_SIM_REFRESH" | ctl portal add --hub-id "$GW_TEST_SIM_PORTAL" --refresh-token - --installed-by 1 >/dev/null
+    DS=$(ctl datasource create --portal "$GW_TEST_SIM_PORTAL" --owner 1 --name "All objects" \
+        --object contacts --object companies --object deals --object tickets)
+    local out
+    out=$(ctl token mint --portal "$GW_TEST_SIM_PORTAL" --owner 1 --name "test token")
+    TOKEN=$(sed -n 's/^Token: //p' <<<"$out")
+    TOKEN_ID=$(sed -n 's/^Token id: //p' <<<"$out")
+    it_start_gateway "$@"
+}
+
+# it_start_gateway [gateway flags...]: starts a gateway on a free port; sets $GW_URL and $GW_PID.
+it_start_gateway() {
+    shift || true
+    "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
+        --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" "$@" \
+        >"$T_DIR/gateway.out" 2>>"$T_DIR/gateway.log" &
+    GW_PID=$!
+    GW_URL=$(gw_wait_line "$T_DIR/gateway.out" '^odata-gateway listening' | sed 's/.*listening on //')
+    trap it_teardown EXIT
+}
+
+it_teardown() {
+    [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
+    # the gateway's own log is kept for the secrets test and for failures
+    cat "$T_DIR/gateway.log" >>"$GW_TEST_LOGS/gateway-$T_DB.log" 2>/dev/null
+    rm -rf "$T_DIR"
+}
+
+# http METHOD URL [curl args...]: prints "STATUS" and leaves headers in $T_DIR/h, body in $T_DIR/b
+http() {
+    local method=$1 url=$2
+    shift 2
+    curl -s -o "$T_DIR/b" -D "$T_DIR/h" -X "$method" "$@" -w '%{http_code}' "$url"
+}
