@@ -67,6 +67,23 @@ static void add_odata_version(h2o_req_t *req)
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("odata-version"), 0, NULL, H2O_STRLIT("4.0"));
 }
 
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return status < 500 ? "Bad Request" : "Internal Server Error";
+    }
+}
+
 static void send_error(h2o_req_t *req, int status, const char *code, const char *message)
 {
     odata_buf_t body;
@@ -79,7 +96,7 @@ static void send_error(h2o_req_t *req, int status, const char *code, const char 
     odata_buf_dispose(&body);
 
     req->res.status = status;
-    req->res.reason = status == 401 ? "Unauthorized" : status == 404 ? "Not Found" : status < 500 ? "Bad Request" : "Error";
+    req->res.reason = reason_of(status);
     add_header(req, H2O_TOKEN_CONTENT_TYPE, "application/json;charset=utf-8");
     add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
     add_odata_version(req);
@@ -666,6 +683,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (!(req->path_normalized.len >= 7 && memcmp(path, "/odata/", 7) == 0))
         return -1;
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
+        add_header(req, H2O_TOKEN_ALLOW, "GET");
         send_error(req, 405, "MethodNotAllowed", "the OData feed is read-only: only GET is supported");
         return 0;
     }

@@ -249,6 +249,12 @@ out:
     return result;
 }
 
+/* clang-format off */
+static const char portal_list_sql[] =
+    "SELECT id, hub_domain, array_to_string(scopes, ','), installed_by_user_id, refresh_token_key_id, needs_reauth, "
+    TS("created_at") ", " TS("updated_at") " FROM portals ORDER BY id";
+/* clang-format on */
+
 store_err_t store_admin_portal_list(PGconn *conn, store_admin_portals_t **out, char *err, size_t errlen)
 {
     store_err_t result = STORE_ERR_NOMEM;
@@ -260,8 +266,7 @@ store_err_t store_admin_portal_list(PGconn *conn, store_admin_portals_t **out, c
         set_err(err, errlen, "out of memory");
         goto out;
     }
-    list->_res = PQexec(conn, "SELECT id, hub_domain, array_to_string(scopes, ','), installed_by_user_id, refresh_token_key_id, "
-                              "needs_reauth, " TS("created_at") ", " TS("updated_at") " FROM portals ORDER BY id");
+    list->_res = PQexec(conn, portal_list_sql);
     if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
         result = db_error(conn, list->_res, "cannot list portals", err, errlen);
         goto out;
@@ -516,12 +521,14 @@ out:
     return result;
 }
 
-#define DATASOURCE_COLUMNS                                                                                                         \
-    "SELECT id, portal_id, owner_user_id, name, "                                                                                  \
-    "COALESCE(CASE WHEN jsonb_typeof(definition->'objects') = 'array' THEN "                                                       \
-    "(SELECT string_agg(o->>'object', ',' ORDER BY n) FROM jsonb_array_elements(definition->'objects') WITH ORDINALITY AS e(o, "   \
-    "n)) "                                                                                                                         \
-    "END, ''), definition::text, " TS("created_at") ", " TS("updated_at") " FROM data_sources "
+/* clang-format off */
+#define DATASOURCE_COLUMNS \
+    "SELECT id, portal_id, owner_user_id, name, " \
+    "COALESCE(CASE WHEN jsonb_typeof(definition->'objects') = 'array' THEN " \
+    "(SELECT string_agg(o->>'object', ',' ORDER BY n) " \
+    "FROM jsonb_array_elements(definition->'objects') WITH ORDINALITY AS e(o, n)) END, ''), " \
+    "definition::text, " TS("created_at") ", " TS("updated_at") " FROM data_sources "
+/* clang-format on */
 
 static store_err_t datasource_query(PGconn *conn, const char *sql, int64_t param, store_admin_datasources_t **out, char *err,
                                     size_t errlen)
@@ -659,6 +666,15 @@ out:
     return result;
 }
 
+/* clang-format off */
+static const char token_list_sql[] =
+    "SELECT id, portal_id, owner_user_id, name, display_prefix, "
+    "CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN 'expired' ELSE 'active' END, "
+    TS("created_at") ", " TS("expires_at") ", " TS("last_used_at") ", " TS("revoked_at") ", revoked_by "
+    "FROM access_tokens WHERE portal_id = $1::bigint AND ($2::bigint IS NULL OR owner_user_id = $2::bigint) "
+    "ORDER BY id";
+/* clang-format on */
+
 store_err_t store_admin_token_list(PGconn *conn, int64_t portal_id, int64_t owner_user_id, store_admin_tokens_t **out, char *err,
                                    size_t errlen)
 {
@@ -674,15 +690,7 @@ store_err_t store_admin_token_list(PGconn *conn, int64_t portal_id, int64_t owne
         set_err(err, errlen, "out of memory");
         goto out;
     }
-    list->_res =
-        exec_params(conn,
-                    "SELECT id, portal_id, owner_user_id, name, display_prefix, "
-                    "CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN 'expired' "
-                    "ELSE 'active' END, " TS("created_at") ", " TS("expires_at") ", " TS("last_used_at") ", " TS(
-                        "revoked_at") ", revoked_by FROM access_tokens "
-                                      "WHERE portal_id = $1::bigint AND ($2::bigint IS NULL OR owner_user_id = $2::bigint) "
-                                      "ORDER BY id",
-                    2, values);
+    list->_res = exec_params(conn, token_list_sql, 2, values);
     if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
         result = db_error(conn, list->_res, "cannot list tokens", err, errlen);
         goto out;
