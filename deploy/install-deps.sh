@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-    build-essential cmake pkg-config
+    build-essential cmake pkg-config clang-format
     libh2o-evloop-dev libcurl4-openssl-dev libssl-dev libxml2-dev libxml2-utils
     libjansson-dev libpq-dev postgresql postgresql-contrib
     curl ca-certificates jq

@@ -13,23 +13,23 @@ typedef enum en_gw_log_level_t { GW_LOG_ERROR, GW_LOG_WARN, GW_LOG_INFO, GW_LOG_
 extern gw_log_level_t gw_log_level;
 /** Writes one log line (module tag, level, message) to stderr. Callers never pass tokens or record values. */
 void gw_log_write(gw_log_level_t level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-#define gw_log(level, module, ...)                                                                                               \
-    do {                                                                                                                         \
-        if ((level) <= gw_log_level)                                                                                             \
-            gw_log_write((level), (module), __VA_ARGS__);                                                                        \
+#define gw_log(level, module, ...)                                                                                                 \
+    do {                                                                                                                           \
+        if ((level) <= gw_log_level)                                                                                               \
+            gw_log_write((level), (module), __VA_ARGS__);                                                                          \
     } while (0)
 
 typedef struct st_gw_config_t {
-    const char *listen;          /* host:port */
-    const char *database;        /* libpq conninfo */
+    const char *listen;   /* host:port */
+    const char *database; /* libpq conninfo */
     const char *hubspot_base_url;
     const char *client_id;
     const char *client_secret;
     const char *master_key_file;
-    const char *master_key;      /* keyring text from the environment */
-    const char *public_url;      /* base of absolute URLs in responses; NULL: from the request */
-    const char *api_key_param;   /* query parameter that may carry the token (Power BI "Web API" key) */
-    size_t page_size;            /* rows per OData response before @odata.nextLink */
+    const char *master_key;    /* keyring text from the environment */
+    const char *public_url;    /* base of absolute URLs in responses; NULL: from the request */
+    const char *api_key_param; /* query parameter that may carry the token (Power BI "Web API" key) */
+    size_t page_size;          /* rows per OData response before @odata.nextLink */
     int db_pool_size;
 } gw_config_t;
 

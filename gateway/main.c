@@ -69,18 +69,42 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     c->db_pool_size = 4;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'l': c->listen = optarg; break;
-        case 'd': c->database = optarg; break;
-        case 'b': c->hubspot_base_url = optarg; break;
-        case 'i': c->client_id = optarg; break;
-        case 's': c->client_secret = optarg; break;
-        case 'k': c->master_key_file = optarg; break;
-        case 'u': c->public_url = optarg; break;
-        case 'a': c->api_key_param = optarg; break;
-        case 'p': page_size = optarg; break;
-        case 'v': level = optarg; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case 'l':
+            c->listen = optarg;
+            break;
+        case 'd':
+            c->database = optarg;
+            break;
+        case 'b':
+            c->hubspot_base_url = optarg;
+            break;
+        case 'i':
+            c->client_id = optarg;
+            break;
+        case 's':
+            c->client_secret = optarg;
+            break;
+        case 'k':
+            c->master_key_file = optarg;
+            break;
+        case 'u':
+            c->public_url = optarg;
+            break;
+        case 'a':
+            c->api_key_param = optarg;
+            break;
+        case 'p':
+            page_size = optarg;
+            break;
+        case 'v':
+            level = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (optind != argc) {
@@ -113,7 +137,8 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
         return -1;
     }
     if (c->master_key_file == NULL && c->master_key == NULL) {
-        fprintf(stderr, "odata-gateway: a master key is required (--master-key-file, GATEWAY_MASTER_KEY_FILE or GATEWAY_MASTER_KEY)\n");
+        fprintf(stderr,
+                "odata-gateway: a master key is required (--master-key-file, GATEWAY_MASTER_KEY_FILE or GATEWAY_MASTER_KEY)\n");
         return -1;
     }
     return 0;

@@ -35,7 +35,7 @@ struct st_hs_portal_t {
     CURL *refresh;       /* the refresh in flight, if any */
     char *refresh_form;
     odata_buf_t refresh_body;
-    hs_call_t *waiters;  /* calls waiting for the refresh */
+    hs_call_t *waiters; /* calls waiting for the refresh */
 };
 
 struct st_hs_call_t {

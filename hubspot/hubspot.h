@@ -42,11 +42,11 @@ typedef enum en_hs_err_t {
 } hs_err_t;
 
 typedef struct st_hs_client_config_t {
-    const char *base_url;      /* e.g. "https://api.hubapi.com", no trailing slash */
+    const char *base_url; /* e.g. "https://api.hubapi.com", no trailing slash */
     const char *client_id;
     const char *client_secret;
-    long timeout_ms;           /* whole-transfer timeout */
-    size_t max_body;           /* cap on one answer's body */
+    long timeout_ms; /* whole-transfer timeout */
+    size_t max_body; /* cap on one answer's body */
 } hs_client_config_t;
 
 typedef struct st_hs_client_t hs_client_t;

@@ -68,17 +68,17 @@ typedef struct st_odata_property_t {
 } odata_property_t;
 
 typedef struct st_odata_entity_set_t {
-    char *name;      /* entity set name, a SimpleIdentifier, e.g. "contacts" */
-    char *type_name; /* entity type name, a SimpleIdentifier, e.g. "contact" */
-    char *source;    /* upstream object type, e.g. "contacts" or "2-1234" */
+    char *name;              /* entity set name, a SimpleIdentifier, e.g. "contacts" */
+    char *type_name;         /* entity type name, a SimpleIdentifier, e.g. "contact" */
+    char *source;            /* upstream object type, e.g. "contacts" or "2-1234" */
     odata_property_t *props; /* props[0] is the key (String, not nullable) */
     size_t nprops;
     size_t _cap;
 } odata_entity_set_t;
 
 typedef struct st_odata_model_t {
-    char *namespace_;   /* schema namespace, e.g. "HubSpot" */
-    char *container;    /* entity container name, e.g. "Default" */
+    char *namespace_; /* schema namespace, e.g. "HubSpot" */
+    char *container;  /* entity container name, e.g. "Default" */
     odata_entity_set_t *sets;
     size_t nsets;
     size_t _cap;

@@ -277,7 +277,8 @@ store_pg_t *store_pg_create(const char *conninfo, const store_pg_loop_t *loop, i
     store_pg_t *pg = calloc(1, sizeof(*pg));
     if (pg == NULL)
         return NULL;
-    if ((pg->conninfo = strdup(conninfo != NULL ? conninfo : "")) == NULL || (pg->conns = calloc(size, sizeof(*pg->conns))) == NULL) {
+    if ((pg->conninfo = strdup(conninfo != NULL ? conninfo : "")) == NULL ||
+        (pg->conns = calloc(size, sizeof(*pg->conns))) == NULL) {
         free(pg->conninfo);
         free(pg);
         return NULL;

@@ -14,10 +14,10 @@
 typedef enum en_store_err_t {
     STORE_OK = 0,
     STORE_ERR_NOMEM = -1,
-    STORE_ERR_INVALID = -2,  /* malformed input (key file, token text, blob) */
-    STORE_ERR_CRYPTO = -3,   /* authentication failed: tampered, wrong key, wrong associated data */
-    STORE_ERR_NOKEY = -4,    /* the key id of a blob is not in the keyring */
-    STORE_ERR_DB = -5,       /* PostgreSQL reported an error */
+    STORE_ERR_INVALID = -2, /* malformed input (key file, token text, blob) */
+    STORE_ERR_CRYPTO = -3,  /* authentication failed: tampered, wrong key, wrong associated data */
+    STORE_ERR_NOKEY = -4,   /* the key id of a blob is not in the keyring */
+    STORE_ERR_DB = -5,      /* PostgreSQL reported an error */
     STORE_ERR_NOTFOUND = -6,
     STORE_ERR_CONFLICT = -7, /* unique violation and the like */
 } store_err_t;
@@ -52,8 +52,8 @@ store_err_t store_seal(const store_keyring_t *kr, int64_t portal_id, const void 
  * convenience, wipe after use). STORE_ERR_CRYPTO on any tampering or wrong portal; STORE_ERR_NOKEY
  * when the key id is not in the keyring.
  */
-store_err_t store_open(const store_keyring_t *kr, int64_t portal_id, const unsigned char *blob, size_t bloblen,
-                       unsigned char **pt, size_t *ptlen);
+store_err_t store_open(const store_keyring_t *kr, int64_t portal_id, const unsigned char *blob, size_t bloblen, unsigned char **pt,
+                       size_t *ptlen);
 
 /* ---- personal access tokens ---- */
 

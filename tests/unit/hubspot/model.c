@@ -76,7 +76,9 @@ int main(void)
     json_decref(def);
 
     /* a selection */
-    def = json_loads("{\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",\"createdate\",\"num_employees\",\"hs_email_optout\",\"date_of_birth\"]}]}", 0, NULL);
+    def = json_loads("{\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",\"createdate\",\"num_employees\",\"hs_email_"
+                     "optout\",\"date_of_birth\"]}]}",
+                     0, NULL);
     m = hs_model_build(c, 1, def, err, sizeof(err));
     set = m != NULL ? odata_model_find_set(m, "contacts", 8) : NULL;
     ok(set != NULL && set->nprops == 6, "selected properties only");
@@ -96,9 +98,10 @@ int main(void)
            "{\"id\":\"101\",\"email\":\"a\\\"b@x.test\",\"createdate\":\"2023-01-05T15:22:11.307Z\",\"num_employees\":1500,"
            "\"hs_email_optout\":true,\"date_of_birth\":\"1990-02-03\"}",
            "a full record, typed");
-    is_str(write_record(set, "{\"id\":\"7\",\"properties\":{\"email\":null,\"num_employees\":\"\"}}", &out, err, sizeof(err)),
-           "{\"id\":\"7\",\"email\":null,\"createdate\":null,\"num_employees\":null,\"hs_email_optout\":null,\"date_of_birth\":null}",
-           "missing and empty values are null");
+    is_str(
+        write_record(set, "{\"id\":\"7\",\"properties\":{\"email\":null,\"num_employees\":\"\"}}", &out, err, sizeof(err)),
+        "{\"id\":\"7\",\"email\":null,\"createdate\":null,\"num_employees\":null,\"hs_email_optout\":null,\"date_of_birth\":null}",
+        "missing and empty values are null");
     ok(write_record(set, "{\"id\":\"7\",\"properties\":{\"num_employees\":\"12abc\"}}", &out, err, sizeof(err)) == NULL &&
            strstr(err, "num_employees") != NULL && strstr(err, "12abc") == NULL,
        "a value not of its type is refused, naming the property and not the value: %s", err);
