@@ -69,8 +69,10 @@ gw_build() {
     local dir=$1
     shift
     cmake -S "$(gw_root)" -B "$dir" "$@" >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log" >&2; return 1; }
-    cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -E 'error|warning|Error' >&2
-    [ "${PIPESTATUS[0]}" -eq 0 ]
+    if ! cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1; then
+        grep -E 'error|warning|Error' "$dir.build.log" >&2 || tail -n 30 "$dir.build.log" >&2
+        return 1
+    fi
 }
 
 # gw_wait_line FILE PATTERN [SECONDS]: waits until FILE has a line matching PATTERN; prints it.
