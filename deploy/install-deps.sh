@@ -7,7 +7,7 @@ pkgs=(
     build-essential cmake pkg-config clang-format
     libh2o-evloop-dev libcurl4-openssl-dev libssl-dev libxml2-dev libxml2-utils
     libjansson-dev libpq-dev postgresql postgresql-contrib
-    curl ca-certificates jq
+    curl ca-certificates jq bc
 )
 if [ "${WITH_FUZZ:-1}" = 1 ]; then
     pkgs+=(clang libclang-rt-dev)

@@ -277,6 +277,7 @@ int main(int argc, char **argv)
     char err[512], bound[128];
     h2o_hostconf_t *hostconf;
     h2o_pathconf_t *pathconf;
+    h2o_socket_t *listener;
     int fd;
 
     signal(SIGPIPE, SIG_IGN);
@@ -331,10 +332,8 @@ int main(int argc, char **argv)
 
     if ((fd = listen_on(gw.config.listen, bound, sizeof(bound))) < 0)
         return 1;
-    {
-        h2o_socket_t *listener = h2o_evloop_socket_create(gw.evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
-        h2o_socket_read_start(listener, on_accept);
-    }
+    listener = h2o_evloop_socket_create(gw.evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    h2o_socket_read_start(listener, on_accept);
     {
         struct sigaction sa = {0};
         sa.sa_handler = on_signal;
@@ -350,7 +349,13 @@ int main(int argc, char **argv)
         h2o_evloop_run(gw.evloop, INT32_MAX);
 
     gw_log(GW_LOG_INFO, "server", "shutting down");
+    h2o_socket_read_stop(listener);
+    h2o_socket_close(listener);
     store_pg_destroy(gw.db);
+    hs_client_destroy(gw.hubspot);
+    hs_loop_destroy(gw.hsloop);
+    h2o_evloop_run(gw.evloop, 0); /* releases the sockets closed above */
     store_keyring_destroy(gw.keyring);
+    curl_global_cleanup();
     return 0;
 }

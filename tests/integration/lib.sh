@@ -57,10 +57,20 @@ it_start_gateway() {
 }
 
 it_teardown() {
-    [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
-    # the gateway's own log is kept for the secrets test and for failures
+    local rc=$? gw_rc=0
+    if [ -n "${GW_PID:-}" ]; then
+        kill "$GW_PID" 2>/dev/null
+        wait "$GW_PID" 2>/dev/null || gw_rc=$?
+    fi
+    # a clean shutdown exits 0; under ASan/UBSan any report fails the test
+    if [ "$gw_rc" -ne 0 ] || grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR/gateway.log" 2>/dev/null; then
+        echo "not ok - the gateway exited with status $gw_rc or reported a sanitizer error:"
+        grep -E -A25 'Sanitizer|runtime error:' "$T_DIR/gateway.log" | head -60 | sed 's/^/# /'
+        rc=1
+    fi
     cat "$T_DIR/gateway.log" >>"$GW_TEST_LOGS/gateway-$T_DB.log" 2>/dev/null
     rm -rf "$T_DIR"
+    exit $rc
 }
 
 # http METHOD URL [curl args...]: prints "STATUS" and leaves headers in $T_DIR/h, body in $T_DIR/b

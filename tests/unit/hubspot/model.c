@@ -129,5 +129,7 @@ int main(void)
     odata_buf_dispose(&body);
     hs_client_destroy(c);
     hs_loop_destroy(loop);
+    h2o_evloop_run(evloop, 0); /* closes the loop's sockets */
+    h2o_evloop_destroy(evloop);
     return test_done();
 }
