@@ -106,6 +106,11 @@ odata_model_t *hs_model_build(hs_client_t *client, int64_t portal_id, json_t *de
  * the value).
  */
 odata_err_t hs_record_write(const odata_entity_set_t *set, json_t *record, odata_buf_t *out, char *err, size_t errlen);
+/**
+ * Like hs_record_write, with only the given properties of the set, in that order (`props` NULL: all).
+ */
+odata_err_t hs_record_write_select(const odata_entity_set_t *set, const odata_property_t *const *props, size_t nprops,
+                                   json_t *record, odata_buf_t *out, char *err, size_t errlen);
 /** Appends "a,b,c": the HubSpot property names of the set's non-key properties, URL-encoded. */
 odata_err_t hs_properties_param(const odata_entity_set_t *set, odata_buf_t *out);
 

@@ -234,20 +234,30 @@ fail:
 
 odata_err_t hs_record_write(const odata_entity_set_t *set, json_t *record, odata_buf_t *out, char *err, size_t errlen)
 {
-    json_t *id = json_object_get(record, "id"), *props = json_object_get(record, "properties");
+    return hs_record_write_select(set, NULL, 0, record, out, err, errlen);
+}
+
+odata_err_t hs_record_write_select(const odata_entity_set_t *set, const odata_property_t *const *props, size_t nprops,
+                                   json_t *record, odata_buf_t *out, char *err, size_t errlen)
+{
+    json_t *id = json_object_get(record, "id"), *values = json_object_get(record, "properties");
     size_t start = out->len;
     odata_err_t r;
 
-    if (!json_is_string(id) || (props != NULL && !json_is_object(props))) {
+    if (!json_is_string(id) || (values != NULL && !json_is_object(values))) {
         snprintf(err, errlen, "HubSpot returned a %s record without an id or properties", set->source);
         return ODATA_ERR_INVALID;
     }
     if ((r = odata_buf_appends(out, "{\"id\":")) != ODATA_OK ||
         (r = odata_json_string(out, json_string_value(id), json_string_length(id))) != ODATA_OK)
         goto fail;
-    for (size_t i = 1; i < set->nprops; ++i) {
-        const odata_property_t *p = &set->props[i];
-        json_t *v = json_object_get(props, p->source);
+    if (props == NULL)
+        nprops = set->nprops;
+    for (size_t i = 0; i < nprops; ++i) {
+        const odata_property_t *p = props != NULL ? props[i] : &set->props[i];
+        if (p == &set->props[0])
+            continue; /* the key is written first */
+        json_t *v = json_object_get(values, p->source);
         if ((r = odata_buf_appendf(out, ",\"%s\":", p->name)) != ODATA_OK)
             goto fail;
         if (json_is_string(v)) {
