@@ -173,6 +173,13 @@ odata_model_t *hs_model_build(hs_client_t *client, int64_t portal_id, json_t *de
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* what the feed serves: $filter, $top, $skip, $count, $select; not yet $orderby */
+    m->capabilities.annotate = 1;
+    m->capabilities.filterable = 1;
+    m->capabilities.top = 1;
+    m->capabilities.skip = 1;
+    m->capabilities.countable = 1;
+    m->capabilities.select = 1;
     if (!json_is_array(objects) || json_array_size(objects) == 0) {
         snprintf(err, errlen, "the data source has no objects");
         goto fail;

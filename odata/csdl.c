@@ -10,6 +10,7 @@
 #define NS_EDMX "http://docs.oasis-open.org/odata/ns/edmx"
 #define NS_EDM "http://docs.oasis-open.org/odata/ns/edm"
 #define CORE_URI "https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Core.V1.xml"
+#define CAPABILITIES_URI "https://oasis-tcs.github.io/odata-vocabularies/vocabularies/Org.OData.Capabilities.V1.xml"
 #define CORE_NAMESPACE "Org.OData.Core.V1"
 #define CORE_ALIAS "Core"
 
@@ -109,6 +110,38 @@ static int write_entity_type(xmlTextWriterPtr w, const odata_entity_set_t *set, 
     return xmlTextWriterEndElement(w);
 }
 
+/* <Annotation Term="Capabilities.T"><Record><PropertyValue Property="P" Bool="v"/></Record></Annotation> */
+static int write_record_annotation(xmlTextWriterPtr w, const char *term, const char *property, int value)
+{
+    return xmlTextWriterStartElement(w, X("Annotation")) < 0 || xmlTextWriterWriteAttribute(w, X("Term"), X(term)) < 0 ||
+                   xmlTextWriterStartElement(w, X("Record")) < 0 || xmlTextWriterStartElement(w, X("PropertyValue")) < 0 ||
+                   xmlTextWriterWriteAttribute(w, X("Property"), X(property)) < 0 ||
+                   xmlTextWriterWriteAttribute(w, X("Bool"), X(value ? "true" : "false")) < 0 || xmlTextWriterEndElement(w) < 0 ||
+                   xmlTextWriterEndElement(w) < 0 || xmlTextWriterEndElement(w) < 0
+               ? -1
+               : 0;
+}
+
+static int write_bool_annotation(xmlTextWriterPtr w, const char *term, int value)
+{
+    return xmlTextWriterStartElement(w, X("Annotation")) < 0 || xmlTextWriterWriteAttribute(w, X("Term"), X(term)) < 0 ||
+                   xmlTextWriterWriteAttribute(w, X("Bool"), X(value ? "true" : "false")) < 0 || xmlTextWriterEndElement(w) < 0
+               ? -1
+               : 0;
+}
+
+static int write_capabilities(xmlTextWriterPtr w, const odata_capabilities_t *c)
+{
+    return write_record_annotation(w, "Capabilities.FilterRestrictions", "Filterable", c->filterable) < 0 ||
+                   write_record_annotation(w, "Capabilities.SortRestrictions", "Sortable", c->sortable) < 0 ||
+                   write_bool_annotation(w, "Capabilities.TopSupported", c->top) < 0 ||
+                   write_bool_annotation(w, "Capabilities.SkipSupported", c->skip) < 0 ||
+                   write_record_annotation(w, "Capabilities.CountRestrictions", "Countable", c->countable) < 0 ||
+                   write_record_annotation(w, "Capabilities.SelectSupport", "Supported", c->select) < 0
+               ? -1
+               : 0;
+}
+
 static int write_document(xmlTextWriterPtr w, const odata_model_t *m, odata_buf_t *tmp, odata_err_t *err)
 {
     if (xmlTextWriterSetIndent(w, 1) < 0 || xmlTextWriterSetIndentString(w, X("  ")) < 0 ||
@@ -124,6 +157,13 @@ static int write_document(xmlTextWriterPtr w, const odata_model_t *m, odata_buf_
         xmlTextWriterWriteAttribute(w, X("Alias"), X(CORE_ALIAS)) < 0 || xmlTextWriterEndElement(w) < 0 ||
         xmlTextWriterEndElement(w) < 0)
         return -1;
+    if (m->capabilities.annotate && (xmlTextWriterStartElementNS(w, X("edmx"), X("Reference"), NULL) < 0 ||
+                                     xmlTextWriterWriteAttribute(w, X("Uri"), X(CAPABILITIES_URI)) < 0 ||
+                                     xmlTextWriterStartElementNS(w, X("edmx"), X("Include"), NULL) < 0 ||
+                                     xmlTextWriterWriteAttribute(w, X("Namespace"), X("Org.OData.Capabilities.V1")) < 0 ||
+                                     xmlTextWriterWriteAttribute(w, X("Alias"), X("Capabilities")) < 0 ||
+                                     xmlTextWriterEndElement(w) < 0 || xmlTextWriterEndElement(w) < 0))
+        return -1;
     if (xmlTextWriterStartElementNS(w, X("edmx"), X("DataServices"), NULL) < 0 ||
         xmlTextWriterStartElementNS(w, NULL, X("Schema"), X(NS_EDM)) < 0 ||
         xmlTextWriterWriteAttribute(w, X("Namespace"), X(m->namespace_)) < 0)
@@ -137,8 +177,11 @@ static int write_document(xmlTextWriterPtr w, const odata_model_t *m, odata_buf_
         return -1;
     for (size_t i = 0; i < m->nsets; ++i) {
         if (xmlTextWriterStartElement(w, X("EntitySet")) < 0 || xmlTextWriterWriteAttribute(w, X("Name"), X(m->sets[i].name)) < 0 ||
-            xmlTextWriterWriteFormatAttribute(w, X("EntityType"), "%s.%s", m->namespace_, m->sets[i].type_name) < 0 ||
-            xmlTextWriterEndElement(w) < 0)
+            xmlTextWriterWriteFormatAttribute(w, X("EntityType"), "%s.%s", m->namespace_, m->sets[i].type_name) < 0)
+            return -1;
+        if (m->capabilities.annotate && write_capabilities(w, &m->capabilities) < 0)
+            return -1;
+        if (xmlTextWriterEndElement(w) < 0)
             return -1;
     }
     /* closes the open elements: EntityContainer, Schema, DataServices and Edmx */

@@ -76,12 +76,20 @@ typedef struct st_odata_entity_set_t {
     size_t _cap;
 } odata_entity_set_t;
 
+/* What the service supports on every entity set, written to $metadata as Org.OData.Capabilities.V1
+ * annotations so that clients (Power BI) fold only what is served. */
+typedef struct st_odata_capabilities_t {
+    int annotate; /* write the annotations at all */
+    int filterable, sortable, top, skip, countable, select;
+} odata_capabilities_t;
+
 typedef struct st_odata_model_t {
     char *namespace_; /* schema namespace, e.g. "HubSpot" */
     char *container;  /* entity container name, e.g. "Default" */
     odata_entity_set_t *sets;
     size_t nsets;
     size_t _cap;
+    odata_capabilities_t capabilities; /* zero after odata_model_create: no annotations */
 } odata_model_t;
 
 /**
