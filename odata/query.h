@@ -142,31 +142,31 @@ typedef struct st_odata_orderby_t {
 } odata_orderby_t;
 
 typedef struct st_odata_query_t {
-    odata_expr_t *filter;                /* NULL when absent */
-    const odata_property_t **select;     /* NULL when absent or "*": every property */
-    size_t nselect;                      /* the key is not added implicitly */
+    odata_expr_t *filter;            /* NULL when absent */
+    const odata_property_t **select; /* NULL when absent or "*": every property */
+    size_t nselect;                  /* the key is not added implicitly */
     odata_orderby_t *orderby;
     size_t norderby;
-    int64_t top;  /* -1 when absent */
-    int64_t skip; /* -1 when absent */
-    int count;    /* $count=true */
-    const char *skiptoken; /* raw (decoded) text or NULL */
-    const char *select_text; /* canonical $select text for @odata.context ("a,b"), NULL when absent */
+    int64_t top;                         /* -1 when absent */
+    int64_t skip;                        /* -1 when absent */
+    int count;                           /* $count=true */
+    const char *skiptoken;               /* raw (decoded) text or NULL */
+    const char *select_text;             /* canonical $select text for @odata.context ("a,b"), NULL when absent */
     struct st_odata_query_pool_t *_pool; /* every allocation of the query */
 } odata_query_t;
 
 typedef struct st_odata_query_error_t {
-    int status;       /* 400 malformed or ill-typed, 404 unknown property, 501 not implemented */
-    char code[48];    /* e.g. "BadRequest", "NotImplemented" */
-    char message[256];/* names the position ("at 12") and the problem; never echoes more than 40 characters of input */
+    int status;        /* 400 malformed or ill-typed, 404 unknown property, 501 not implemented */
+    char code[48];     /* e.g. "BadRequest", "NotImplemented" */
+    char message[256]; /* names the position ("at 12") and the problem; never echoes more than 40 characters of input */
 } odata_query_error_t;
 
 typedef struct st_odata_query_limits_t {
-    size_t max_query_len;  /* of the whole raw query string, default 16384 */
-    size_t max_depth;      /* nesting of $filter expressions, default 64 */
-    size_t max_nodes;      /* nodes of a $filter expression, default 2000 */
-    size_t max_in_items;   /* items in one `in (...)`, default 1000 */
-    int64_t max_top;       /* default INT64_MAX */
+    size_t max_query_len; /* of the whole raw query string, default 16384 */
+    size_t max_depth;     /* nesting of $filter expressions, default 64 */
+    size_t max_nodes;     /* nodes of a $filter expression, default 2000 */
+    size_t max_in_items;  /* items in one `in (...)`, default 1000 */
+    int64_t max_top;      /* default INT64_MAX */
 } odata_query_limits_t;
 
 /** Fills `limits` with the defaults above. */
