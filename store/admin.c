@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include "store/admin.h"
+#include "store/internal.h"
 
 #define BYTEAOID 17
 
@@ -18,33 +19,13 @@
 
 typedef char int64_text_t[24];
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    size_t n;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    /* libpq's messages end with a newline and may span lines: keep one line */
-    for (n = strlen(err); n != 0 && (err[n - 1] == '\n' || err[n - 1] == ' '); --n)
-        err[n - 1] = '\0';
-    for (; n != 0; --n)
-        if (err[n - 1] == '\n' || err[n - 1] == '\r' || err[n - 1] == '\t')
-            err[n - 1] = ' ';
-}
-
 /* Describes a failed statement in err and classifies it by SQLSTATE. */
 static store_err_t db_error(PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen)
 {
     const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
-    set_err(err, errlen, "%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
+    store__set_err(err, errlen, "%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
     if (state == NULL)
         return STORE_ERR_DB;
     if (strcmp(state, "23505") == 0)
@@ -195,36 +176,37 @@ store_err_t store_admin_portal_add(PGconn *conn, const store_keyring_t *kr, cons
     if (created != NULL)
         *created = 0;
     if (req->hub_id <= 0) {
-        set_err(err, errlen, "the hub id must be a positive integer");
+        store__set_err(err, errlen, "the hub id must be a positive integer");
         goto out;
     }
     if (req->refresh_token == NULL || req->refresh_token_len == 0 || req->refresh_token_len > STORE_ADMIN_REFRESH_TOKEN_MAX) {
-        set_err(err, errlen, "the refresh token must be 1 to %d characters", STORE_ADMIN_REFRESH_TOKEN_MAX);
+        store__set_err(err, errlen, "the refresh token must be 1 to %d characters", STORE_ADMIN_REFRESH_TOKEN_MAX);
         goto out;
     }
     for (i = 0; i != req->refresh_token_len; ++i) {
         unsigned char c = (unsigned char)req->refresh_token[i];
         if (c <= 0x20 || c >= 0x7f) {
-            set_err(err, errlen, "the refresh token may hold only printable ASCII characters without spaces");
+            store__set_err(err, errlen, "the refresh token may hold only printable ASCII characters without spaces");
             goto out;
         }
     }
     if (req->hub_domain != NULL && (req->hub_domain[0] == '\0' || strlen(req->hub_domain) > STORE_ADMIN_HUB_DOMAIN_MAX ||
                                     !all_chars_in(req->hub_domain, strlen(req->hub_domain), "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-"))) {
-        set_err(err, errlen, "the hub domain must be a host name (letters, digits, '.' and '-')");
+        store__set_err(err, errlen, "the hub domain must be a host name (letters, digits, '.' and '-')");
         goto out;
     }
     if (req->scopes != NULL && !valid_scopes(req->scopes)) {
-        set_err(err, errlen, "scopes must be a comma-separated list of scope names (letters, digits, '.', '_', ':', '/', '-')");
+        store__set_err(err, errlen,
+                       "scopes must be a comma-separated list of scope names (letters, digits, '.', '_', ':', '/', '-')");
         goto out;
     }
     if (req->installed_by_user_id < 0) {
-        set_err(err, errlen, "the installing user id must be a positive integer");
+        store__set_err(err, errlen, "the installing user id must be a positive integer");
         goto out;
     }
 
     if ((result = store_seal(kr, req->hub_id, req->refresh_token, req->refresh_token_len, &blob, &bloblen, &key_id)) != STORE_OK) {
-        set_err(err, errlen, "cannot seal the refresh token (error %d)", (int)result);
+        store__set_err(err, errlen, "cannot seal the refresh token (error %d)", (int)result);
         goto out;
     }
     values[0] = int64_param(id_text, req->hub_id);
@@ -263,7 +245,7 @@ store_err_t store_admin_portal_list(PGconn *conn, store_admin_portals_t **out, c
 
     *out = NULL;
     if ((list = calloc(1, sizeof(*list))) == NULL) {
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     list->_res = PQexec(conn, portal_list_sql);
@@ -273,7 +255,7 @@ store_err_t store_admin_portal_list(PGconn *conn, store_admin_portals_t **out, c
     }
     n = PQntuples(list->_res);
     if (n != 0 && (list->items = calloc((size_t)n, sizeof(*list->items))) == NULL) {
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     for (i = 0; i != n; ++i) {
@@ -327,61 +309,62 @@ static store_err_t validate_object(json_t *obj, size_t index, json_t *seen_objec
     size_t i;
 
     if (!json_is_object(obj)) {
-        set_err(err, errlen, "definition: objects[%zu] must be an object", index);
+        store__set_err(err, errlen, "definition: objects[%zu] must be an object", index);
         goto out;
     }
     json_object_foreach(obj, key, value)
     {
         if (strcmp(key, "object") != 0 && strcmp(key, "properties") != 0) {
-            set_err(err, errlen, "definition: objects[%zu] has an unknown key \"%.64s\" (expected \"object\" and \"properties\")",
-                    index, key);
+            store__set_err(err, errlen,
+                           "definition: objects[%zu] has an unknown key \"%.64s\" (expected \"object\" and \"properties\")", index,
+                           key);
             goto out;
         }
     }
     name = json_object_get(obj, "object");
     if (!json_is_string(name) || !valid_object_name(json_string_value(name), json_string_length(name))) {
-        set_err(err, errlen, "definition: objects[%zu].object must be a name matching ^[a-z0-9_-]{1,64}$", index);
+        store__set_err(err, errlen, "definition: objects[%zu].object must be a name matching ^[a-z0-9_-]{1,64}$", index);
         goto out;
     }
     object_name = json_string_value(name);
     if (json_object_get(seen_objects, object_name) != NULL) {
-        set_err(err, errlen, "definition: the object \"%s\" is listed twice", object_name);
+        store__set_err(err, errlen, "definition: the object \"%s\" is listed twice", object_name);
         goto out;
     }
     result = STORE_ERR_NOMEM;
     if (json_object_set(seen_objects, object_name, json_true()) != 0 || (seen_props = json_object()) == NULL ||
         (out_props = json_array()) == NULL) {
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     result = STORE_ERR_INVALID;
     props = json_object_get(obj, "properties");
     if (props != NULL && !json_is_null(props)) {
         if (!json_is_array(props)) {
-            set_err(err, errlen, "definition: objects[%zu].properties must be an array of property names", index);
+            store__set_err(err, errlen, "definition: objects[%zu].properties must be an array of property names", index);
             goto out;
         }
         if (json_array_size(props) > STORE_ADMIN_DEFINITION_PROPERTIES_MAX) {
-            set_err(err, errlen, "definition: objects[%zu] lists more than %d properties", index,
-                    STORE_ADMIN_DEFINITION_PROPERTIES_MAX);
+            store__set_err(err, errlen, "definition: objects[%zu] lists more than %d properties", index,
+                           STORE_ADMIN_DEFINITION_PROPERTIES_MAX);
             goto out;
         }
         json_array_foreach(props, i, value)
         {
             if (!json_is_string(value) || !valid_property_name(json_string_value(value), json_string_length(value))) {
-                set_err(err, errlen, "definition: objects[%zu].properties[%zu] must be a name matching ^[a-z0-9_]{1,100}$", index,
-                        i);
+                store__set_err(err, errlen, "definition: objects[%zu].properties[%zu] must be a name matching ^[a-z0-9_]{1,100}$",
+                               index, i);
                 goto out;
             }
             if (json_object_get(seen_props, json_string_value(value)) != NULL) {
-                set_err(err, errlen, "definition: the property \"%s\" of \"%s\" is listed twice", json_string_value(value),
-                        object_name);
+                store__set_err(err, errlen, "definition: the property \"%s\" of \"%s\" is listed twice", json_string_value(value),
+                               object_name);
                 goto out;
             }
             if (json_object_set(seen_props, json_string_value(value), json_true()) != 0 ||
                 json_array_append(out_props, value) != 0) {
                 result = STORE_ERR_NOMEM;
-                set_err(err, errlen, "out of memory");
+                store__set_err(err, errlen, "out of memory");
                 goto out;
             }
         }
@@ -390,7 +373,7 @@ static store_err_t validate_object(json_t *obj, size_t index, json_t *seen_objec
         json_array_append_new(out_objects, out_obj) != 0) {
         out_obj = NULL;
         result = STORE_ERR_NOMEM;
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     result = STORE_OK;
@@ -412,43 +395,44 @@ store_err_t store_admin_definition_validate(const char *json, size_t len, char *
     if (normalized != NULL)
         *normalized = NULL;
     if (json == NULL || len == 0 || len > STORE_ADMIN_DEFINITION_MAX) {
-        set_err(err, errlen, "the definition must be 1 to %d bytes of JSON", STORE_ADMIN_DEFINITION_MAX);
+        store__set_err(err, errlen, "the definition must be 1 to %d bytes of JSON", STORE_ADMIN_DEFINITION_MAX);
         goto out;
     }
     if ((root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-        set_err(err, errlen, "the definition is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+        store__set_err(err, errlen, "the definition is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
         goto out;
     }
     if (!json_is_object(root)) {
-        set_err(err, errlen, "the definition must be a JSON object {\"objects\": [...], \"filter\": ...}");
+        store__set_err(err, errlen, "the definition must be a JSON object {\"objects\": [...], \"filter\": ...}");
         goto out;
     }
     json_object_foreach(root, key, value)
     {
         if (strcmp(key, "objects") != 0 && strcmp(key, "filter") != 0) {
-            set_err(err, errlen, "definition: unknown key \"%.64s\" (expected \"objects\" and \"filter\")", key);
+            store__set_err(err, errlen, "definition: unknown key \"%.64s\" (expected \"objects\" and \"filter\")", key);
             goto out;
         }
     }
     objects = json_object_get(root, "objects");
     if (!json_is_array(objects) || json_array_size(objects) == 0) {
-        set_err(err, errlen, "definition: \"objects\" must be a non-empty array");
+        store__set_err(err, errlen, "definition: \"objects\" must be a non-empty array");
         goto out;
     }
     if (json_array_size(objects) > STORE_ADMIN_DEFINITION_OBJECTS_MAX) {
-        set_err(err, errlen, "definition: more than %d objects", STORE_ADMIN_DEFINITION_OBJECTS_MAX);
+        store__set_err(err, errlen, "definition: more than %d objects", STORE_ADMIN_DEFINITION_OBJECTS_MAX);
         goto out;
     }
     filter = json_object_get(root, "filter");
     if (filter != NULL && !json_is_null(filter) &&
         (!json_is_string(filter) || json_string_length(filter) > STORE_ADMIN_FILTER_MAX ||
          strlen(json_string_value(filter)) != json_string_length(filter))) {
-        set_err(err, errlen, "definition: \"filter\" must be null or a $filter text of at most %d bytes", STORE_ADMIN_FILTER_MAX);
+        store__set_err(err, errlen, "definition: \"filter\" must be null or a $filter text of at most %d bytes",
+                       STORE_ADMIN_FILTER_MAX);
         goto out;
     }
     if ((seen = json_object()) == NULL || (out_objects = json_array()) == NULL) {
         result = STORE_ERR_NOMEM;
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     json_array_foreach(objects, i, value)
@@ -461,7 +445,7 @@ store_err_t store_admin_definition_validate(const char *json, size_t len, char *
         result = STORE_ERR_NOMEM;
         if ((out_root = json_pack("{sOsO}", "objects", out_objects, "filter", filter != NULL ? filter : json_null())) == NULL ||
             (*normalized = json_dumps(out_root, JSON_COMPACT)) == NULL) {
-            set_err(err, errlen, "out of memory");
+            store__set_err(err, errlen, "out of memory");
             goto out;
         }
         result = STORE_OK;
@@ -486,11 +470,11 @@ store_err_t store_admin_datasource_create(PGconn *conn, int64_t portal_id, int64
 
     *id = 0;
     if (portal_id <= 0 || owner_user_id <= 0) {
-        set_err(err, errlen, "the portal id and the owner user id must be positive integers");
+        store__set_err(err, errlen, "the portal id and the owner user id must be positive integers");
         goto out;
     }
     if (!valid_name(name)) {
-        set_err(err, errlen, "the name must be 1 to %d characters without control characters", STORE_ADMIN_NAME_MAX);
+        store__set_err(err, errlen, "the name must be 1 to %d characters without control characters", STORE_ADMIN_NAME_MAX);
         goto out;
     }
     if ((result = store_admin_definition_validate(definition, definition != NULL ? strlen(definition) : 0, &normalized, err,
@@ -507,9 +491,9 @@ store_err_t store_admin_datasource_create(PGconn *conn, int64_t portal_id, int64
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         result = db_error(conn, res, "cannot create the data source", err, errlen);
         if (result == STORE_ERR_NOTFOUND)
-            set_err(err, errlen, "portal %" PRId64 " is not installed", portal_id);
+            store__set_err(err, errlen, "portal %" PRId64 " is not installed", portal_id);
         else if (result == STORE_ERR_CONFLICT)
-            set_err(err, errlen, "portal %" PRId64 " already has a data source named \"%s\"", portal_id, name);
+            store__set_err(err, errlen, "portal %" PRId64 " already has a data source named \"%s\"", portal_id, name);
         goto out;
     }
     *id = get_int64(res, 0, 0);
@@ -541,7 +525,7 @@ static store_err_t datasource_query(PGconn *conn, const char *sql, int64_t param
 
     *out = NULL;
     if ((list = calloc(1, sizeof(*list))) == NULL) {
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     list->_res = exec_params(conn, sql, 1, values);
@@ -551,7 +535,7 @@ static store_err_t datasource_query(PGconn *conn, const char *sql, int64_t param
     }
     n = PQntuples(list->_res);
     if (n != 0 && (list->items = calloc((size_t)n, sizeof(*list->items))) == NULL) {
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     for (i = 0; i != n; ++i) {
@@ -587,7 +571,7 @@ store_err_t store_admin_datasource_get(PGconn *conn, int64_t id, store_admin_dat
     if (result == STORE_OK && (*out)->count == 0) {
         store_admin_datasources_destroy(*out);
         *out = NULL;
-        set_err(err, errlen, "there is no data source %" PRId64, id);
+        store__set_err(err, errlen, "there is no data source %" PRId64, id);
         result = STORE_ERR_NOTFOUND;
     }
     return result;
@@ -619,19 +603,19 @@ store_err_t store_admin_token_mint(PGconn *conn, int64_t portal_id, int64_t owne
     *id = 0;
     token[0] = '\0';
     if (portal_id <= 0 || owner_user_id <= 0) {
-        set_err(err, errlen, "the portal id and the owner user id must be positive integers");
+        store__set_err(err, errlen, "the portal id and the owner user id must be positive integers");
         goto out;
     }
     if (!valid_name(name)) {
-        set_err(err, errlen, "the name must be 1 to %d characters without control characters", STORE_ADMIN_NAME_MAX);
+        store__set_err(err, errlen, "the name must be 1 to %d characters without control characters", STORE_ADMIN_NAME_MAX);
         goto out;
     }
     if (days < 1 || days > STORE_ADMIN_TOKEN_DAYS_MAX) {
-        set_err(err, errlen, "the lifetime must be 1 to %d days", STORE_ADMIN_TOKEN_DAYS_MAX);
+        store__set_err(err, errlen, "the lifetime must be 1 to %d days", STORE_ADMIN_TOKEN_DAYS_MAX);
         goto out;
     }
     if ((result = store_token_generate(token, STORE_TOKEN_LEN + 1)) != STORE_OK) {
-        set_err(err, errlen, "cannot generate a token: no randomness available");
+        store__set_err(err, errlen, "cannot generate a token: no randomness available");
         goto out;
     }
     store_token_hash(token, STORE_TOKEN_LEN, hash);
@@ -652,7 +636,7 @@ store_err_t store_admin_token_mint(PGconn *conn, int64_t portal_id, int64_t owne
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         result = db_error(conn, res, "cannot store the token", err, errlen);
         if (result == STORE_ERR_NOTFOUND)
-            set_err(err, errlen, "portal %" PRId64 " is not installed", portal_id);
+            store__set_err(err, errlen, "portal %" PRId64 " is not installed", portal_id);
         goto out;
     }
     *id = get_int64(res, 0, 0);
@@ -687,7 +671,7 @@ store_err_t store_admin_token_list(PGconn *conn, int64_t portal_id, int64_t owne
 
     *out = NULL;
     if ((list = calloc(1, sizeof(*list))) == NULL) {
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     list->_res = exec_params(conn, token_list_sql, 2, values);
@@ -697,7 +681,7 @@ store_err_t store_admin_token_list(PGconn *conn, int64_t portal_id, int64_t owne
     }
     n = PQntuples(list->_res);
     if (n != 0 && (list->items = calloc((size_t)n, sizeof(*list->items))) == NULL) {
-        set_err(err, errlen, "out of memory");
+        store__set_err(err, errlen, "out of memory");
         goto out;
     }
     for (i = 0; i != n; ++i) {
@@ -745,7 +729,7 @@ store_err_t store_admin_token_revoke(PGconn *conn, int64_t token_id, int64_t rev
     if (already_revoked != NULL)
         *already_revoked = 0;
     if (token_id <= 0 || revoked_by < 0) {
-        set_err(err, errlen, "the token id and the revoking user id must be positive integers");
+        store__set_err(err, errlen, "the token id and the revoking user id must be positive integers");
         result = STORE_ERR_INVALID;
         goto out;
     }
@@ -770,7 +754,7 @@ store_err_t store_admin_token_revoke(PGconn *conn, int64_t token_id, int64_t rev
             goto out;
         }
         if (PQntuples(res) == 0) {
-            set_err(err, errlen, "there is no token %" PRId64, token_id);
+            store__set_err(err, errlen, "there is no token %" PRId64, token_id);
             result = STORE_ERR_NOTFOUND;
             goto out;
         }

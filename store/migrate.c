@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/store.h"
+#include "store/internal.h"
 
 /* defined in the generated migrations_embedded.c, in ascending version order */
 extern const size_t store__migration_count;
@@ -17,26 +18,6 @@ extern const char *const store__migration_sql[];
 
 /* the key of the advisory lock held while migrating: the bytes of "hsod_mig" */
 #define MIGRATE_LOCK_KEY "7526481879154649447"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    size_t n;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    /* libpq's messages end with a newline and may span lines: keep one line */
-    for (n = strlen(err); n != 0 && (err[n - 1] == '\n' || err[n - 1] == ' '); --n)
-        err[n - 1] = '\0';
-    for (; n != 0; --n)
-        if (err[n - 1] == '\n' || err[n - 1] == '\r' || err[n - 1] == '\t')
-            err[n - 1] = ' ';
-}
 
 static void quiet_notice(void *arg, const char *message)
 {
@@ -51,7 +32,7 @@ static int exec_ok(PGconn *conn, const char *sql, const char *what, char *err, s
 
     if (!ok) {
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        set_err(err, errlen, "%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
+        store__set_err(err, errlen, "%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
     }
     PQclear(res);
     return ok;
@@ -77,13 +58,13 @@ store_err_t store_migrate(PGconn *conn, char *err, size_t errlen)
     size_t i;
 
     if (PQstatus(conn) != CONNECTION_OK) {
-        set_err(err, errlen, "not connected to the database: %s", PQerrorMessage(conn));
+        store__set_err(err, errlen, "not connected to the database: %s", PQerrorMessage(conn));
         goto out;
     }
 
     res = PQexecParams(conn, "SELECT pg_advisory_lock($1::bigint)", 1, NULL, lock_params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        set_err(err, errlen, "cannot take the migration lock: %s", PQerrorMessage(conn));
+        store__set_err(err, errlen, "cannot take the migration lock: %s", PQerrorMessage(conn));
         goto out;
     }
     locked = 1;
@@ -102,7 +83,7 @@ store_err_t store_migrate(PGconn *conn, char *err, size_t errlen)
 
     applied = PQexec(conn, "SELECT version FROM schema_migrations");
     if (PQresultStatus(applied) != PGRES_TUPLES_OK) {
-        set_err(err, errlen, "cannot read schema_migrations: %s", PQerrorMessage(conn));
+        store__set_err(err, errlen, "cannot read schema_migrations: %s", PQerrorMessage(conn));
         goto out;
     }
 
@@ -121,7 +102,7 @@ store_err_t store_migrate(PGconn *conn, char *err, size_t errlen)
         res = PQexecParams(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2::text)", 2, NULL, params, NULL,
                            NULL, 0);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            set_err(err, errlen, "cannot record migration %s: %s", store__migration_names[i], PQerrorMessage(conn));
+            store__set_err(err, errlen, "cannot record migration %s: %s", store__migration_names[i], PQerrorMessage(conn));
             goto rollback;
         }
         PQclear(res);
