@@ -17,7 +17,7 @@ if [ "${GW_SANITIZE:-0}" = 1 ]; then
     gw_build "$BUILD" -DGW_WERROR=ON -DGW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 else
-    BUILD="$ROOT/build"
+    BUILD=${GW_BUILD_DIR:-$ROOT/build}
     gw_build "$BUILD" -DGW_WERROR=ON
 fi
 

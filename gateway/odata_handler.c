@@ -14,56 +14,20 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <curl/curl.h>
-#include "gateway/gateway.h"
+#include "gateway/request.h"
 
-#define HS_PAGE_LIMIT 100
-#define MAX_OUT (32 * 1024 * 1024)
 #define MAX_QUERY_PARAMS 64
 
-typedef enum { ROUTE_SERVICE, ROUTE_METADATA, ROUTE_FEED } route_t;
-
-typedef struct st_odata_req_t {
-    h2o_req_t *req;
-    route_t route;
-    char ds[24];
-    char set_name[160];
-    char *cursor; /* from a verified $skiptoken */
-    unsigned char token_hash[32];
-    int64_t portal_id, token_id, user_id;
-    json_t *definition;
-    char *refresh_token;
-    size_t pending_props;
-    hs_call_t **prop_calls;
-    size_t nprop_calls;
-    int prop_failed_status;
-    char prop_failed_msg[256];
-    odata_model_t *model;
-    uint64_t started_at;
-    /* feed */
-    h2o_generator_t generator;
-    const odata_entity_set_t *set;
-    hs_call_t *page_call;
-    json_t *ready;
-    char *ready_after;
-    odata_buf_t out;
-    char *context_url;
-    char *base_url;
-    size_t rows, page_limit, bytes, hs_calls;
-    int started, sending, done, error_pending;
-} odata_req_t;
-
 static const char *metadata_ctype = "application/xml";
-static const char *json_ctype =
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /* ---- responses ---- */
 
-static void add_header(h2o_req_t *req, const h2o_token_t *token, const char *value)
+void gw_add_header(h2o_req_t *req, const h2o_token_t *token, const char *value)
 {
     h2o_add_header(&req->pool, &req->res.headers, token, NULL, value, strlen(value));
 }
 
-static void add_odata_version(h2o_req_t *req)
+void gw_add_odata_version(h2o_req_t *req)
 {
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("odata-version"), 0, NULL, H2O_STRLIT("4.0"));
 }
@@ -96,7 +60,7 @@ static const char *reason_of(int status)
     }
 }
 
-static void send_error(h2o_req_t *req, int status, const char *code, const char *message)
+void gw_send_error(h2o_req_t *req, int status, const char *code, const char *message)
 {
     odata_buf_t body;
     odata_buf_init(&body, 64 * 1024);
@@ -109,11 +73,11 @@ static void send_error(h2o_req_t *req, int status, const char *code, const char 
 
     req->res.status = status;
     req->res.reason = reason_of(status);
-    add_header(req, H2O_TOKEN_CONTENT_TYPE, "application/json;charset=utf-8");
-    add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
-    add_odata_version(req);
+    gw_add_header(req, H2O_TOKEN_CONTENT_TYPE, "application/json;charset=utf-8");
+    gw_add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
+    gw_add_odata_version(req);
     if (status == 401)
-        add_header(req, H2O_TOKEN_WWW_AUTHENTICATE, "Basic realm=\"HubSpot OData\", charset=\"UTF-8\"");
+        gw_add_header(req, H2O_TOKEN_WWW_AUTHENTICATE, "Basic realm=\"HubSpot OData\", charset=\"UTF-8\"");
     h2o_send_inline(req, copy.base, copy.len);
 }
 
@@ -122,9 +86,9 @@ static void send_body(h2o_req_t *req, const char *ctype, const odata_buf_t *body
     h2o_iovec_t copy = h2o_strdup(&req->pool, body->base, body->len);
     req->res.status = 200;
     req->res.reason = "OK";
-    add_header(req, H2O_TOKEN_CONTENT_TYPE, ctype);
-    add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
-    add_odata_version(req);
+    gw_add_header(req, H2O_TOKEN_CONTENT_TYPE, ctype);
+    gw_add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
+    gw_add_odata_version(req);
     h2o_send_inline(req, copy.base, copy.len);
 }
 
@@ -132,37 +96,21 @@ static void send_body(h2o_req_t *req, const char *ctype, const odata_buf_t *body
 
 static void odata_req_dispose(void *p)
 {
-    odata_req_t *r = p;
+    gw_odata_req_t *r = p;
     for (size_t i = 0; i < r->nprop_calls; ++i)
         hs_call_destroy(r->prop_calls[i]);
     free(r->prop_calls);
-    hs_call_destroy(r->page_call);
-    json_decref(r->ready);
+    gw_feed_dispose(&r->feed);
     json_decref(r->definition);
-    free(r->ready_after);
-    free(r->cursor);
-    free(r->context_url);
     free(r->base_url);
     if (r->refresh_token != NULL) {
         OPENSSL_cleanse(r->refresh_token, strlen(r->refresh_token));
         free(r->refresh_token);
     }
     odata_model_destroy(r->model);
-    odata_buf_dispose(&r->out);
 }
 
-static void feed_log(odata_req_t *r, const char *outcome)
-{
-    gw_log(GW_LOG_INFO, "feed", "portal=%lld token=%lld ds=%s set=%s rows=%zu bytes=%zu hubspot_calls=%zu ms=%llu outcome=%s",
-           (long long)r->portal_id, (long long)r->token_id, r->ds, r->set_name, r->rows, r->bytes, r->hs_calls,
-           (unsigned long long)(h2o_now(gw.evloop) - r->started_at), outcome);
-}
-
-/* ---- the feed ---- */
-
-static void feed_fetch(odata_req_t *r, const char *after);
-
-static int hs_status_of(const hs_call_t *call, const char **code)
+int gw_hs_status_of(const hs_call_t *call, const char **code)
 {
     switch (hs_call_error(call)) {
     case HS_ERR_AUTH:
@@ -187,258 +135,41 @@ static int hs_status_of(const hs_call_t *call, const char **code)
     }
 }
 
-/* The feed failed. Before the first byte the client gets an OData error; after it, the connection is
- * aborted without the terminating chunk. */
-static void feed_fail(odata_req_t *r, int status, const char *code, const char *message)
-{
-    hs_call_destroy(r->page_call);
-    r->page_call = NULL;
-    if (r->done)
-        return;
-    gw_log(GW_LOG_WARN, "feed", "ds=%s set=%s failed after %zu rows: %s", r->ds, r->set_name, r->rows, message);
-    if (!r->started) {
-        r->done = 1;
-        feed_log(r, "failed");
-        send_error(r->req, status, code, message);
-        return;
-    }
-    if (r->sending) {
-        r->error_pending = 1; /* sent when h2o hands the buffer back */
-        return;
-    }
-    r->done = 1;
-    feed_log(r, "aborted");
-    h2o_send(r->req, NULL, 0, H2O_SEND_STATE_ERROR);
-}
-
-static void feed_emit(odata_req_t *r)
-{
-    json_t *results = r->ready, *rec;
-    char *after = r->ready_after, err[256];
-    h2o_send_state_t state = H2O_SEND_STATE_IN_PROGRESS;
-    size_t i;
-
-    r->ready = NULL;
-    r->ready_after = NULL;
-    odata_buf_reset(&r->out);
-    if (!r->started) {
-        r->started = 1;
-        r->req->res.status = 200;
-        r->req->res.reason = "OK";
-        add_header(r->req, H2O_TOKEN_CONTENT_TYPE, json_ctype);
-        add_header(r->req, H2O_TOKEN_CACHE_CONTROL, "no-store");
-        add_odata_version(r->req);
-        h2o_start_response(r->req, &r->generator);
-        if (odata_feed_begin(&r->out, r->context_url) != ODATA_OK)
-            goto internal;
-    }
-    json_array_foreach(results, i, rec)
-    {
-        if (r->rows != 0 && odata_buf_append(&r->out, ",", 1) != ODATA_OK)
-            goto internal;
-        if (hs_record_write(r->set, rec, &r->out, err, sizeof(err)) != ODATA_OK) {
-            json_decref(results);
-            free(after);
-            feed_fail(r, 502, "HubSpotInvalidAnswer", err);
-            return;
-        }
-        ++r->rows;
-    }
-    json_decref(results);
-
-    if (after != NULL && r->rows < r->page_limit) {
-        feed_fetch(r, after); /* the next page loads while this one is on the wire */
-    } else {
-        char *next = NULL;
-        if (after != NULL) {
-            char *tok = gw_skiptoken_sign(r->ds, r->set_name, after);
-            if (tok == NULL)
-                goto internal;
-            size_t n = strlen(r->base_url) + strlen(r->ds) + strlen(r->set_name) + strlen(tok) + 64;
-            if ((next = malloc(n)) != NULL)
-                snprintf(next, n, "%s/odata/%s/%s?$skiptoken=%s", r->base_url, r->ds, r->set_name, tok);
-            free(tok);
-            if (next == NULL)
-                goto internal;
-        }
-        odata_err_t e = odata_feed_end(&r->out, next);
-        free(next);
-        if (e != ODATA_OK)
-            goto internal;
-        state = H2O_SEND_STATE_FINAL;
-        r->done = 1;
-    }
-    free(after);
-    r->bytes += r->out.len;
-    h2o_iovec_t buf = h2o_iovec_init(r->out.base, r->out.len);
-    r->sending = state == H2O_SEND_STATE_IN_PROGRESS;
-    if (state == H2O_SEND_STATE_FINAL)
-        feed_log(r, "complete");
-    h2o_send(r->req, &buf, 1, state);
-    return;
-
-internal:
-    free(after);
-    json_decref(results);
-    feed_fail(r, 500, "InternalError", "the gateway ran out of memory while writing the feed");
-}
-
-static void feed_on_page(hs_call_t *call, void *data)
-{
-    odata_req_t *r = data;
-    const odata_buf_t *body = hs_call_body(call);
-    json_t *doc = NULL, *results, *after;
-    const char *code;
-
-    r->page_call = NULL;
-    if (hs_call_error(call) != HS_OK) {
-        int status = hs_status_of(call, &code);
-        char msg[300];
-        snprintf(msg, sizeof(msg), "%s", hs_call_message(call));
-        hs_call_destroy(call);
-        feed_fail(r, status, code, msg);
-        return;
-    }
-    doc = json_loadb(body->base, body->len, 0, NULL);
-    hs_call_destroy(call);
-    if (doc == NULL || !json_is_array(results = json_object_get(doc, "results"))) {
-        json_decref(doc);
-        feed_fail(r, 502, "HubSpotInvalidAnswer", "HubSpot answered with a page that is not in the expected form");
-        return;
-    }
-    after = json_object_get(json_object_get(json_object_get(doc, "paging"), "next"), "after");
-    if (after != NULL && (!json_is_string(after) || json_string_length(after) == 0 || json_string_length(after) > 256)) {
-        json_decref(doc);
-        feed_fail(r, 502, "HubSpotInvalidAnswer", "HubSpot answered with an invalid paging cursor");
-        return;
-    }
-    if (json_array_size(results) == 0 && after != NULL) {
-        json_decref(doc);
-        feed_fail(r, 502, "HubSpotInvalidAnswer", "HubSpot answered with an empty page that is not the last");
-        return;
-    }
-    r->ready = json_incref(results);
-    r->ready_after = after != NULL ? strdup(json_string_value(after)) : NULL;
-    json_decref(doc);
-    if (after != NULL && r->ready_after == NULL) {
-        feed_fail(r, 500, "InternalError", "out of memory");
-        return;
-    }
-    if (!r->sending)
-        feed_emit(r);
-}
-
-static void feed_fetch(odata_req_t *r, const char *after)
-{
-    odata_buf_t path;
-    char *esc = NULL;
-
-    odata_buf_init(&path, 64 * 1024);
-    if (odata_buf_appendf(&path, "/crm/v3/objects/%s?limit=%d&archived=false&properties=", r->set->source, HS_PAGE_LIMIT) !=
-            ODATA_OK ||
-        hs_properties_param(r->set, &path) != ODATA_OK)
-        goto fail;
-    if (after != NULL) {
-        if ((esc = curl_easy_escape(NULL, after, 0)) == NULL || odata_buf_appendf(&path, "&after=%s", esc) != ODATA_OK)
-            goto fail;
-    }
-    if (odata_buf_append(&path, "", 1) != ODATA_OK)
-        goto fail;
-    ++r->hs_calls;
-    r->page_call = hs_call_start(gw.hubspot, r->portal_id, r->refresh_token, "GET", path.base, NULL, feed_on_page, r);
-    if (r->page_call == NULL)
-        goto fail;
-    curl_free(esc);
-    odata_buf_dispose(&path);
-    return;
-
-fail:
-    curl_free(esc);
-    odata_buf_dispose(&path);
-    feed_fail(r, 500, "InternalError", "could not start the HubSpot request");
-}
-
-static void feed_proceed(h2o_generator_t *gen, h2o_req_t *req)
-{
-    odata_req_t *r = H2O_STRUCT_FROM_MEMBER(odata_req_t, generator, gen);
-    r->sending = 0;
-    if (r->error_pending) {
-        r->done = 1;
-        feed_log(r, "aborted");
-        h2o_send(r->req, NULL, 0, H2O_SEND_STATE_ERROR);
-        return;
-    }
-    if (r->ready != NULL)
-        feed_emit(r);
-}
-
-static void feed_stop(h2o_generator_t *gen, h2o_req_t *req)
-{
-    odata_req_t *r = H2O_STRUCT_FROM_MEMBER(odata_req_t, generator, gen);
-    if (!r->done)
-        feed_log(r, "client_gone");
-    r->done = 1;
-    hs_call_destroy(r->page_call);
-    r->page_call = NULL;
-}
-
-static void feed_start(odata_req_t *r)
-{
-    size_t n;
-
-    r->set = odata_model_find_set(r->model, r->set_name, strlen(r->set_name));
-    if (r->set == NULL) {
-        send_error(r->req, 404, "NotFound", "the data source has no entity set of that name");
-        return;
-    }
-    n = strlen(r->base_url) + strlen(r->ds) + strlen(r->set_name) + 32;
-    if ((r->context_url = malloc(n)) == NULL) {
-        send_error(r->req, 500, "InternalError", "out of memory");
-        return;
-    }
-    snprintf(r->context_url, n, "%s/odata/%s/$metadata#%s", r->base_url, r->ds, r->set_name);
-    r->generator.proceed = feed_proceed;
-    r->generator.stop = feed_stop;
-    r->page_limit = gw.config.page_size;
-    odata_buf_init(&r->out, MAX_OUT);
-    feed_fetch(r, r->cursor);
-}
-
 /* ---- model and documents ---- */
 
-static void respond(odata_req_t *r)
+static void respond(gw_odata_req_t *r)
 {
     char err[512];
     odata_buf_t body;
 
     if ((r->model = hs_model_build(gw.hubspot, r->portal_id, r->definition, err, sizeof(err))) == NULL) {
-        send_error(r->req, 502, "DataSourceInvalid", err);
+        gw_send_error(r->req, 502, "DataSourceInvalid", err);
         return;
     }
-    if (r->route == ROUTE_FEED) {
-        feed_start(r);
+    if (r->route == GW_ROUTE_FEED || r->route == GW_ROUTE_COUNT) {
+        gw_feed_start(r);
         return;
     }
-    odata_buf_init(&body, MAX_OUT);
-    if (r->route == ROUTE_METADATA) {
+    odata_buf_init(&body, GW_MAX_OUT);
+    if (r->route == GW_ROUTE_METADATA) {
         if (odata_csdl_write(r->model, &body) == ODATA_OK)
             send_body(r->req, metadata_ctype, &body);
         else
-            send_error(r->req, 500, "InternalError", "could not write $metadata");
+            gw_send_error(r->req, 500, "InternalError", "could not write $metadata");
     } else {
         char url[1024];
         snprintf(url, sizeof(url), "%s/odata/%s/$metadata", r->base_url, r->ds);
         if (odata_service_document(r->model, url, &body) == ODATA_OK)
             send_body(r->req, "application/json;odata.metadata=minimal;charset=utf-8", &body);
         else
-            send_error(r->req, 500, "InternalError", "could not write the service document");
+            gw_send_error(r->req, 500, "InternalError", "could not write the service document");
     }
     odata_buf_dispose(&body);
 }
 
 static void on_props(hs_call_t *call, void *data)
 {
-    odata_req_t *r = data;
+    gw_odata_req_t *r = data;
     const char *object = NULL;
     size_t i;
 
@@ -448,7 +179,7 @@ static void on_props(hs_call_t *call, void *data)
     object = json_string_value(json_object_get(json_array_get(json_object_get(r->definition, "objects"), i), "object"));
     if (hs_call_error(call) != HS_OK) {
         const char *code;
-        r->prop_failed_status = hs_status_of(call, &code);
+        r->prop_failed_status = gw_hs_status_of(call, &code);
         snprintf(r->prop_failed_msg, sizeof(r->prop_failed_msg), "loading the properties of %s: %s", object != NULL ? object : "?",
                  hs_call_message(call));
     } else if (object != NULL) {
@@ -464,24 +195,24 @@ static void on_props(hs_call_t *call, void *data)
     if (--r->pending_props != 0)
         return;
     if (r->prop_failed_status != 0) {
-        send_error(r->req, r->prop_failed_status, "HubSpotError", r->prop_failed_msg);
+        gw_send_error(r->req, r->prop_failed_status, "HubSpotError", r->prop_failed_msg);
         return;
     }
     respond(r);
 }
 
-static void load_model(odata_req_t *r)
+static void load_model(gw_odata_req_t *r)
 {
     json_t *objects = json_object_get(r->definition, "objects"), *obj;
     size_t i;
 
     if (!json_is_array(objects) || json_array_size(objects) == 0 || json_array_size(objects) > 64) {
-        send_error(r->req, 502, "DataSourceInvalid", "the data source definition has no valid object list");
+        gw_send_error(r->req, 502, "DataSourceInvalid", "the data source definition has no valid object list");
         return;
     }
     r->nprop_calls = json_array_size(objects);
     if ((r->prop_calls = calloc(r->nprop_calls, sizeof(*r->prop_calls))) == NULL) {
-        send_error(r->req, 500, "InternalError", "out of memory");
+        gw_send_error(r->req, 500, "InternalError", "out of memory");
         return;
     }
     /* count first, so that a call finishing early cannot see a zero count */
@@ -489,7 +220,7 @@ static void load_model(odata_req_t *r)
     {
         const char *object = json_string_value(json_object_get(obj, "object"));
         if (object == NULL || !hs_object_name_valid(object)) {
-            send_error(r->req, 502, "DataSourceInvalid", "the data source definition names an invalid object");
+            gw_send_error(r->req, 502, "DataSourceInvalid", "the data source definition names an invalid object");
             return;
         }
         if (hs_properties_cached(gw.hubspot, r->portal_id, object) == NULL)
@@ -509,7 +240,7 @@ static void load_model(odata_req_t *r)
         r->prop_calls[i] = hs_call_start(gw.hubspot, r->portal_id, r->refresh_token, "GET", path, NULL, on_props, r);
         if (r->prop_calls[i] == NULL) {
             /* calls already started are destroyed with the request */
-            send_error(r->req, 500, "InternalError", "out of memory");
+            gw_send_error(r->req, 500, "InternalError", "out of memory");
             return;
         }
     }
@@ -538,18 +269,18 @@ static void on_touch(void *data, PGresult *res, const char *err)
 
 static void on_auth(void *data, PGresult *res, const char *err)
 {
-    odata_req_t *r = data;
+    gw_odata_req_t *r = data;
     unsigned char *blob = NULL, *pt = NULL;
     size_t bloblen = 0, ptlen = 0;
     store_err_t se;
 
     if (res == NULL) {
         gw_log(GW_LOG_ERROR, "auth", "token lookup failed: %s", err);
-        send_error(r->req, 503, "ServiceUnavailable", "the gateway's database is unavailable; try again shortly");
+        gw_send_error(r->req, 503, "ServiceUnavailable", "the gateway's database is unavailable; try again shortly");
         return;
     }
     if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
-        send_error(r->req, 401, "Unauthorized", "a valid personal access token is required");
+        gw_send_error(r->req, 401, "Unauthorized", "a valid personal access token is required");
         return;
     }
     r->token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -562,16 +293,16 @@ static void on_auth(void *data, PGresult *res, const char *err)
         store_pg_query(gw.db, touch_sql, 1, v, 0, on_touch, NULL);
     }
     if (strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
-        send_error(r->req, 404, "NotFound", "no data source with this id is shared with the token's owner");
+        gw_send_error(r->req, 404, "NotFound", "no data source with this id is shared with the token's owner");
         return;
     }
     if (strcmp(PQgetvalue(res, 0, 7), "t") == 0) {
-        send_error(r->req, 503, "PortalNeedsReauthorization",
-                   "the HubSpot portal must re-authorise the app: a portal admin re-installs it from HubSpot");
+        gw_send_error(r->req, 503, "PortalNeedsReauthorization",
+                      "the HubSpot portal must re-authorise the app: a portal admin re-installs it from HubSpot");
         return;
     }
     if ((r->definition = json_loads(PQgetvalue(res, 0, 5), 0, NULL)) == NULL) {
-        send_error(r->req, 500, "InternalError", "the data source definition could not be read");
+        gw_send_error(r->req, 500, "InternalError", "the data source definition could not be read");
         return;
     }
     blob = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 6), &bloblen);
@@ -580,8 +311,8 @@ static void on_auth(void *data, PGresult *res, const char *err)
         PQfreemem(blob);
     if (se != STORE_OK) {
         gw_log(GW_LOG_ERROR, "auth", "portal=%lld refresh token cannot be decrypted (%d)", (long long)r->portal_id, (int)se);
-        send_error(r->req, 503, "PortalNeedsReauthorization",
-                   "the portal's HubSpot authorisation cannot be used; a portal admin must re-install the app from HubSpot");
+        gw_send_error(r->req, 503, "PortalNeedsReauthorization",
+                      "the portal's HubSpot authorisation cannot be used; a portal admin must re-install the app from HubSpot");
         return;
     }
     r->refresh_token = (char *)pt;
@@ -687,16 +418,17 @@ static char *base_url_of(h2o_req_t *req)
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     const char *path = req->path_normalized.base, *end = path + req->path_normalized.len, *p, *seg;
-    const char *query_token = NULL, *skiptoken = NULL;
+    const char *query_token = NULL;
+    char *raw_query = "";
     char ds[24], set_name[160] = "";
-    route_t route;
-    odata_req_t *r;
+    gw_route_t route;
+    gw_odata_req_t *r;
 
     if (!(req->path_normalized.len >= 7 && memcmp(path, "/odata/", 7) == 0))
         return -1;
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
-        add_header(req, H2O_TOKEN_ALLOW, "GET");
-        send_error(req, 405, "MethodNotAllowed", "the OData feed is read-only: only GET is supported");
+        gw_add_header(req, H2O_TOKEN_ALLOW, "GET");
+        gw_send_error(req, 405, "MethodNotAllowed", "the OData feed is read-only: only GET is supported");
         return 0;
     }
     /* /odata/{ds}[/ | /$metadata | /{set}[/]] */
@@ -704,83 +436,90 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     for (p = seg; p < end && *p != '/'; ++p)
         ;
     if (p == seg || p - seg >= (ptrdiff_t)sizeof(ds) || strspn(seg, "0123456789") < (size_t)(p - seg)) {
-        send_error(req, 404, "NotFound", "no data source at this address");
+        gw_send_error(req, 404, "NotFound", "no data source at this address");
         return 0;
     }
     memcpy(ds, seg, p - seg);
     ds[p - seg] = '\0';
     if (p >= end || p + 1 == end) {
-        route = ROUTE_SERVICE;
+        route = GW_ROUTE_SERVICE;
     } else {
         const char *s = p + 1, *e = end;
         if (e[-1] == '/')
             --e;
-        if (memchr(s, '/', e - s) != NULL) {
-            send_error(req, 501, "NotImplemented", "only entity sets, the service document and $metadata are served");
+        const char *slash = memchr(s, '/', e - s);
+        if (slash != NULL && e - slash == 7 && memcmp(slash, "/$count", 7) == 0 && slash - s < (ptrdiff_t)sizeof(set_name) &&
+            odata_is_identifier(s, slash - s)) {
+            route = GW_ROUTE_COUNT;
+            memcpy(set_name, s, slash - s);
+            set_name[slash - s] = '\0';
+        } else if (slash != NULL) {
+            gw_send_error(req, 501, "NotImplemented",
+                          "only entity sets, their $count, the service document and $metadata are served");
             return 0;
-        }
-        if (e - s == 9 && memcmp(s, "$metadata", 9) == 0) {
-            route = ROUTE_METADATA;
+        } else if (e - s == 9 && memcmp(s, "$metadata", 9) == 0) {
+            route = GW_ROUTE_METADATA;
         } else if (e - s < (ptrdiff_t)sizeof(set_name) && odata_is_identifier(s, e - s)) {
-            route = ROUTE_FEED;
+            route = GW_ROUTE_FEED;
             memcpy(set_name, s, e - s);
             set_name[e - s] = '\0';
         } else {
-            send_error(req, 404, "NotFound", "no entity set of that name");
+            gw_send_error(req, 404, "NotFound", "no entity set of that name");
             return 0;
         }
     }
 
-    /* query options */
+    /* query options: the token's parameter is taken out here; a feed's options go to the OData parser */
     if (req->query_at != SIZE_MAX) {
         const char *q = req->path.base + req->query_at + 1, *qend = req->path.base + req->path.len;
+        char *o = raw_query = h2o_mem_alloc_pool(&req->pool, qend - q + 1);
         int nparams = 0;
         while (q < qend) {
             const char *amp = memchr(q, '&', qend - q), *pe = amp != NULL ? amp : qend, *eq = memchr(q, '=', pe - q);
             const char *ke = eq != NULL ? eq : pe;
             char *key, *val;
             if (++nparams > MAX_QUERY_PARAMS) {
-                send_error(req, 400, "BadRequest", "too many query parameters");
+                gw_send_error(req, 400, "BadRequest", "too many query parameters");
                 return 0;
             }
             if (pe == q) {
                 q = pe + 1;
                 continue;
             }
-            if ((key = url_decode(&req->pool, q, ke - q, 1)) == NULL ||
-                (val = url_decode(&req->pool, eq != NULL ? eq + 1 : pe, eq != NULL ? pe - eq - 1 : 0, 1)) == NULL) {
-                send_error(req, 400, "BadRequest", "a query parameter is not correctly percent-encoded");
+            if ((key = url_decode(&req->pool, q, ke - q, 0)) == NULL ||
+                (val = url_decode(&req->pool, eq != NULL ? eq + 1 : pe, eq != NULL ? pe - eq - 1 : 0, 0)) == NULL) {
+                gw_send_error(req, 400, "BadRequest", "a query parameter is not correctly percent-encoded");
                 return 0;
             }
             if (strcmp(key, gw.config.api_key_param) == 0) {
                 query_token = val;
-            } else if (strcasecmp(key, "$skiptoken") == 0 && route == ROUTE_FEED) {
-                if (skiptoken != NULL) {
-                    send_error(req, 400, "BadRequest", "$skiptoken is given twice");
-                    return 0;
-                }
-                skiptoken = val;
+            } else if (route == GW_ROUTE_FEED || route == GW_ROUTE_COUNT) {
+                if (o != raw_query)
+                    *o++ = '&';
+                memcpy(o, q, pe - q);
+                o += pe - q;
             } else if (strcasecmp(key, "$format") == 0) {
-                if (route == ROUTE_METADATA ? strcasecmp(val, "xml") != 0 && strncasecmp(val, "application/xml", 15) != 0
-                                            : strcasecmp(val, "json") != 0 && strncasecmp(val, "application/json", 16) != 0) {
-                    send_error(req, 406, "NotAcceptable", "this resource is only available as JSON ($metadata as XML)");
+                if (route == GW_ROUTE_METADATA ? strcasecmp(val, "xml") != 0 && strncasecmp(val, "application/xml", 15) != 0
+                                               : strcasecmp(val, "json") != 0 && strncasecmp(val, "application/json", 16) != 0) {
+                    gw_send_error(req, 406, "NotAcceptable", "this resource is only available as JSON ($metadata as XML)");
                     return 0;
                 }
             } else if (key[0] == '$' || key[0] == '@') {
                 char msg[200];
-                snprintf(msg, sizeof(msg), "the query option %.60s is not supported yet", key);
-                send_error(req, 501, "NotImplemented", msg);
+                snprintf(msg, sizeof(msg), "the query option %.60s does not apply to this resource", key);
+                gw_send_error(req, 400, "BadRequest", msg);
                 return 0;
             }
             q = pe + 1;
         }
+        *o = '\0';
     }
 
     {
         const char *tok;
         size_t toklen;
         if (find_token(req, query_token, &tok, &toklen) != 0 || !store_token_well_formed(tok, toklen)) {
-            send_error(req, 401, "Unauthorized", "a valid personal access token is required");
+            gw_send_error(req, 401, "Unauthorized", "a valid personal access token is required");
             return 0;
         }
         r = h2o_mem_alloc_shared(&req->pool, sizeof(*r), odata_req_dispose);
@@ -793,13 +532,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     snprintf(r->ds, sizeof(r->ds), "%s", ds);
     snprintf(r->set_name, sizeof(r->set_name), "%s", set_name);
     if ((r->base_url = base_url_of(req)) == NULL) {
-        send_error(req, 500, "InternalError", "out of memory");
+        gw_send_error(req, 500, "InternalError", "out of memory");
         return 0;
     }
-    if (skiptoken != NULL && (r->cursor = gw_skiptoken_verify(ds, set_name, skiptoken, strlen(skiptoken))) == NULL) {
-        send_error(req, 400, "BadRequest", "the $skiptoken is invalid: follow @odata.nextLink exactly as given");
-        return 0;
-    }
+    r->raw_query = raw_query;
     {
         char hex[2 + 64 + 1];
         const char *params[2] = {hex, ds};
@@ -808,7 +544,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         for (int i = 0; i < 32; ++i)
             snprintf(hex + 2 + 2 * i, 3, "%02x", r->token_hash[i]);
         if (store_pg_query(gw.db, auth_sql, 2, params, 0, on_auth, r) != 0)
-            send_error(req, 500, "InternalError", "out of memory");
+            gw_send_error(req, 500, "InternalError", "out of memory");
     }
     return 0;
 }

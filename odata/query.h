@@ -207,6 +207,14 @@ typedef enum en_odata_tribool_t { ODATA_FALSE = 0, ODATA_TRUE = 1, ODATA_UNKNOWN
  */
 odata_tribool_t odata_eval(const odata_expr_t *expr, odata_row_get_cb get, void *row, int64_t now_us, odata_buf_t *scratch);
 
+/**
+ * Appends a canonical rendering of the expression for logs and tests: every operation in parentheses,
+ * operators and function names in lower case (matchesPattern excepted), literals as URL literals, or each
+ * as `?` when `mask_literals` is set (so that a logged filter shows no personal data). On failure the buffer
+ * is unchanged.
+ */
+odata_err_t odata_expr_print(const odata_expr_t *expr, int mask_literals, odata_buf_t *out);
+
 /** Parses the upstream text form of a value of `type` (the forms odata_json_value() accepts). */
 odata_err_t odata_value_parse(odata_type_t type, const char *s, size_t len, odata_value_t *out);
 /** Compares two non-null values of comparable types: <0, 0, >0; ODATA_ERR_INVALID when not comparable. */

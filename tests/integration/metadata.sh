@@ -34,8 +34,8 @@ t_is "$n_gw" "$((n_sim + 1))" "contacts: every HubSpot property plus the key"
 st=$(http GET "$GW_URL/odata/$DS/nosuchset" "${auth[@]}")
 t_is "$st" 404 "unknown entity set: 404"
 jq -e .error.message "$T_DIR/b" >/dev/null; t_ok $? "unknown entity set: OData error body"
-st=$(http GET "$GW_URL/odata/$DS/contacts?\$filter=email%20eq%20'x'" "${auth[@]}")
-t_is "$st" 501 "\$filter (a later capability): 501 with a clear message"
+st=$(http GET "$GW_URL/odata/$DS/contacts?\$apply=groupby((city))" "${auth[@]}")
+t_is "$st" 501 "\$apply (not served): 501 with a clear message"
 st=$(http GET "$GW_URL/odata/$DS/contacts?\$skiptoken=abc.def" "${auth[@]}")
 t_is "$st" 400 "forged \$skiptoken: 400"
 st=$(http GET "$GW_URL/healthz")

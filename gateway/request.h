@@ -1,0 +1,77 @@
+/* gateway/ private: one OData request as the handler (odata_handler.c) and the feed (feed.c) share it */
+#ifndef gateway__request_h
+#define gateway__request_h
+
+#include "gateway/gateway.h"
+#include "hubspot/plan.h"
+#include "odata/query.h"
+
+#define GW_MAX_OUT (32 * 1024 * 1024)
+
+typedef enum { GW_ROUTE_SERVICE, GW_ROUTE_METADATA, GW_ROUTE_FEED, GW_ROUTE_COUNT } gw_route_t;
+
+typedef struct st_gw_feed_t {
+    h2o_generator_t generator;
+    const odata_entity_set_t *set;
+    odata_query_t *query;
+    hs_plan_t plan;
+    json_t *hs_props;  /* property metadata of the set's object (a reference) */
+    int use_search;    /* HubSpot's search endpoint with keyset paging on hs_object_id */
+    int residual;      /* the exact filter is evaluated on the stream */
+    char *cursor;      /* list: HubSpot's `after`; search: the last record id */
+    int64_t emitted;   /* rows written for this query so far, over all pages (for $top) */
+    int64_t skip_left; /* rows still to skip (for $skip) */
+    int64_t counted;   /* rows counted for /$count */
+    int64_t total;     /* HubSpot's total, -1 when unknown */
+    size_t page_rows;  /* rows written in this response */
+    const odata_property_t **out_props;
+    size_t nout;
+    char *hs_properties; /* comma-separated HubSpot property names requested */
+    char *scope;         /* what a $skiptoken is bound to: entity set and query options */
+    char *next_query;    /* the query options carried into @odata.nextLink */
+    char *context_url;
+    hs_call_t *page_call;
+    json_t *ready; /* a parsed page waiting for the client */
+    char *ready_cursor;
+    int ready_more;
+    odata_buf_t out;
+    odata_buf_t scratch;
+    int64_t now_us;
+    size_t bytes, hs_calls, rows_seen;
+    int started, sending, done, error_pending;
+} gw_feed_t;
+
+typedef struct st_gw_odata_req_t {
+    h2o_req_t *req;
+    gw_route_t route;
+    char ds[24];
+    char set_name[160];
+    const char *raw_query; /* after '?', without the API-key parameter; "" when none */
+    unsigned char token_hash[32];
+    int64_t portal_id, token_id, user_id;
+    json_t *definition;
+    char *refresh_token;
+    size_t pending_props;
+    hs_call_t **prop_calls;
+    size_t nprop_calls;
+    int prop_failed_status;
+    char prop_failed_msg[256];
+    odata_model_t *model;
+    char *base_url;
+    uint64_t started_at;
+    gw_feed_t feed;
+} gw_odata_req_t;
+
+void gw_add_header(h2o_req_t *req, const h2o_token_t *token, const char *value);
+void gw_add_odata_version(h2o_req_t *req);
+/** Sends an OData error body with the status. */
+void gw_send_error(h2o_req_t *req, int status, const char *code, const char *message);
+/** Maps a failed HubSpot call to a status and an OData error code. */
+int gw_hs_status_of(const hs_call_t *call, const char **code);
+
+/** Starts an entity set feed or /$count once the model is loaded. */
+void gw_feed_start(gw_odata_req_t *r);
+/** Releases the feed's resources (from the request's dispose callback). */
+void gw_feed_dispose(gw_feed_t *f);
+
+#endif
