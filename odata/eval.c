@@ -234,10 +234,10 @@ static int32_t case_map(int32_t c, int upper)
     }
     if (c >= 0x250 && c <= 0x292) {
         /* IPA letters that are the lower case of Latin Extended-B letters */
-        static const int32_t lowers[] = {0x253, 0x254, 0x256, 0x257, 0x259, 0x25B, 0x260, 0x263, 0x268, 0x269, 0x26F, 0x272,
-                                         0x275, 0x280, 0x283, 0x288, 0x289, 0x28A, 0x28B, 0x28C, 0x292};
-        static const int32_t uppers[] = {0x181, 0x186, 0x189, 0x18A, 0x18F, 0x190, 0x193, 0x194, 0x197, 0x196, 0x19C, 0x19D,
-                                         0x19F, 0x1A6, 0x1A9, 0x1AE, 0x244, 0x1B1, 0x1B2, 0x245, 0x1B7};
+        static const int32_t lowers[] = {0x253, 0x254, 0x256, 0x257, 0x259, 0x25B, 0x260, 0x263, 0x268, 0x269, 0x26F,
+                                         0x272, 0x275, 0x280, 0x283, 0x288, 0x289, 0x28A, 0x28B, 0x28C, 0x292};
+        static const int32_t uppers[] = {0x181, 0x186, 0x189, 0x18A, 0x18F, 0x190, 0x193, 0x194, 0x197, 0x196, 0x19C,
+                                         0x19D, 0x19F, 0x1A6, 0x1A9, 0x1AE, 0x244, 0x1B1, 0x1B2, 0x245, 0x1B7};
         for (size_t k = 0; k < sizeof(lowers) / sizeof(lowers[0]); ++k)
             if (c == lowers[k])
                 return upper ? uppers[k] : c;
@@ -664,7 +664,8 @@ static void cast(eval_t *x, const odata_value_t *v, odata_vtype_t to, odata_valu
         char *p;
         odata_buf_t view;
         if (v->type == ODATA_V_DECIMAL)
-            need = (size_t)v->u.dec.ndigits + (size_t)(v->u.dec.exponent < 0 ? -(long long)v->u.dec.exponent : v->u.dec.exponent) + 8;
+            need =
+                (size_t)v->u.dec.ndigits + (size_t)(v->u.dec.exponent < 0 ? -(long long)v->u.dec.exponent : v->u.dec.exponent) + 8;
         if ((p = scratch_alloc(x, need, 1)) == NULL)
             return;
         view.base = p;

@@ -227,10 +227,10 @@ typedef struct st_binop_t {
 } binop_t;
 
 static const binop_t binops[] = {
-    {"or", ODATA_EXPR_OR, 1},    {"and", ODATA_EXPR_AND, 2},   {"eq", ODATA_EXPR_EQ, 3},       {"ne", ODATA_EXPR_NE, 3},
-    {"gt", ODATA_EXPR_GT, 4},    {"ge", ODATA_EXPR_GE, 4},     {"lt", ODATA_EXPR_LT, 4},       {"le", ODATA_EXPR_LE, 4},
-    {"add", ODATA_EXPR_ADD, 5},  {"sub", ODATA_EXPR_SUB, 5},   {"mul", ODATA_EXPR_MUL, 6},     {"div", ODATA_EXPR_DIV, 6},
-    {"divby", ODATA_EXPR_DIVBY, 6}, {"mod", ODATA_EXPR_MOD, 6}, {"in", ODATA_EXPR_IN, 7},       {"has", ODATA_EXPR_HAS, 7},
+    {"or", ODATA_EXPR_OR, 1},       {"and", ODATA_EXPR_AND, 2}, {"eq", ODATA_EXPR_EQ, 3},   {"ne", ODATA_EXPR_NE, 3},
+    {"gt", ODATA_EXPR_GT, 4},       {"ge", ODATA_EXPR_GE, 4},   {"lt", ODATA_EXPR_LT, 4},   {"le", ODATA_EXPR_LE, 4},
+    {"add", ODATA_EXPR_ADD, 5},     {"sub", ODATA_EXPR_SUB, 5}, {"mul", ODATA_EXPR_MUL, 6}, {"div", ODATA_EXPR_DIV, 6},
+    {"divby", ODATA_EXPR_DIVBY, 6}, {"mod", ODATA_EXPR_MOD, 6}, {"in", ODATA_EXPR_IN, 7},   {"has", ODATA_EXPR_HAS, 7},
 };
 
 static const binop_t *find_binop(const char *s, size_t n)
@@ -556,7 +556,8 @@ static odata_expr_t *number_literal(parser_t *p)
             k = pos;
             r = odata__scan_datetime(s, p->len, &k, 1, &v.u.dto.us, &v.u.dto.offset_min, &subus);
             if (r != ODATA__LIT_OK)
-                return scan_failed(p, r, pos, "DateTimeOffset", "out of range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)"), NULL;
+                return scan_failed(p, r, pos, "DateTimeOffset", "out of range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)"),
+                       NULL;
             v.type = ODATA_V_DATETIMEOFFSET;
         } else {
             if (r != ODATA__LIT_OK)
@@ -843,7 +844,7 @@ static const func_t funcs[] = {
 };
 
 /* canonical functions of the ABNF that are not served */
-static const char *const unsupported_funcs[] = {"totalseconds", "geo.distance", "geo.length", "geo.intersects",
+static const char *const unsupported_funcs[] = {"totalseconds", "geo.distance",   "geo.length", "geo.intersects",
                                                 "hassubset",    "hassubsequence", "case"};
 
 static const func_t *find_func(const char *s, size_t n)
@@ -925,8 +926,8 @@ static int check_call(parser_t *p, odata_expr_t *e)
             odata__parse_error(p, 501, pat->pos, "patterns of more than %d bytes are not supported", ODATA__REGEX_MAX_PATTERN);
             return 0;
         }
-        ((node_t *)e)->regex = odata__regex_compile(p->pool, pat->u.literal.u.str.base, pat->u.literal.u.str.len, &status, msg,
-                                                    sizeof(msg));
+        ((node_t *)e)->regex =
+            odata__regex_compile(p->pool, pat->u.literal.u.str.base, pat->u.literal.u.str.len, &status, msg, sizeof(msg));
         if (((node_t *)e)->regex == NULL) {
             odata__parse_error(p, status, pat->pos, "%s", msg);
             return 0;
@@ -1163,15 +1164,16 @@ static odata_expr_t *parse_name(parser_t *p)
         return NULL;
     }
     if (qn > n) {
-        odata__parse_error(p, 501, pos, "qualified names and type-cast segments ('%s') are not supported", ECHO(buf, p->s + pos, qn));
+        odata__parse_error(p, 501, pos, "qualified names and type-cast segments ('%s') are not supported",
+                           ECHO(buf, p->s + pos, qn));
         return NULL;
     }
     if ((prop = odata_set_find_property(p->set, p->s + pos, n)) == NULL) {
         size_t k = pos + n;
         while (k < p->len && is_ws(p->s[k]))
             ++k;
-        if (k < p->len && p->s[k] == '(' && (find_func(p->s + pos, n) != NULL || word_is(p->s + pos, n, "cast") ||
-                                             word_is(p->s + pos, n, "isof")))
+        if (k < p->len && p->s[k] == '(' &&
+            (find_func(p->s + pos, n) != NULL || word_is(p->s + pos, n, "cast") || word_is(p->s + pos, n, "isof")))
             odata__parse_error(p, 400, pos + n, "no whitespace may come between a function name and '('");
         else
             odata__parse_error(p, 404, pos, "unknown property '%s'", ECHO(buf, p->s + pos, n));

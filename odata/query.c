@@ -144,12 +144,23 @@ static const struct {
     option_t id;
     int bare; /* also recognised without '$' (else a custom option of that name) */
 } options[] = {
-    {"filter", OPT_FILTER, 1},       {"select", OPT_SELECT, 1},   {"orderby", OPT_ORDERBY, 1},
-    {"top", OPT_TOP, 1},             {"skip", OPT_SKIP, 1},       {"count", OPT_COUNT, 1},
-    {"skiptoken", OPT_SKIPTOKEN, 1}, {"format", OPT_FORMAT, 1},   {"expand", OPT_NOT_IMPLEMENTED, 1},
-    {"apply", OPT_NOT_IMPLEMENTED, 1}, {"search", OPT_NOT_IMPLEMENTED, 1}, {"compute", OPT_NOT_IMPLEMENTED, 1},
-    {"index", OPT_NOT_IMPLEMENTED, 1}, {"schemaversion", OPT_NOT_IMPLEMENTED, 1}, {"deltatoken", OPT_NOT_IMPLEMENTED, 1},
-    {"id", OPT_NOT_IMPLEMENTED, 1},  {"levels", OPT_NOT_IMPLEMENTED, 0},
+    {"filter", OPT_FILTER, 1},
+    {"select", OPT_SELECT, 1},
+    {"orderby", OPT_ORDERBY, 1},
+    {"top", OPT_TOP, 1},
+    {"skip", OPT_SKIP, 1},
+    {"count", OPT_COUNT, 1},
+    {"skiptoken", OPT_SKIPTOKEN, 1},
+    {"format", OPT_FORMAT, 1},
+    {"expand", OPT_NOT_IMPLEMENTED, 1},
+    {"apply", OPT_NOT_IMPLEMENTED, 1},
+    {"search", OPT_NOT_IMPLEMENTED, 1},
+    {"compute", OPT_NOT_IMPLEMENTED, 1},
+    {"index", OPT_NOT_IMPLEMENTED, 1},
+    {"schemaversion", OPT_NOT_IMPLEMENTED, 1},
+    {"deltatoken", OPT_NOT_IMPLEMENTED, 1},
+    {"id", OPT_NOT_IMPLEMENTED, 1},
+    {"levels", OPT_NOT_IMPLEMENTED, 0},
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))

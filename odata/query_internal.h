@@ -62,7 +62,8 @@ typedef struct st_odata__parser_t {
 
 /** Prepares a parser over s[0..len) (already percent-decoded). */
 void odata__parser_init(odata__parser_t *p, odata_query_pool_t *pool, const odata_entity_set_t *set,
-                        const odata_query_limits_t *limits, const char *option, const char *s, size_t len, odata_query_error_t *err);
+                        const odata_query_limits_t *limits, const char *option, const char *s, size_t len,
+                        odata_query_error_t *err);
 /** Parses the whole text as a Boolean $filter expression. NULL with p->err filled on failure. */
 odata_expr_t *odata__parse_filter(odata__parser_t *p);
 /** Parses one commonExpr at p->i, stopping before anything that cannot continue it. NULL on failure. */
@@ -155,15 +156,14 @@ odata_vtype_t odata__vtype_of(odata_type_t t);
 
 typedef struct st_odata__regex_t odata__regex_t;
 
-#define ODATA__REGEX_MAX_PATTERN 512  /* bytes */
+#define ODATA__REGEX_MAX_PATTERN 512   /* bytes */
 #define ODATA__REGEX_MAX_SUBJECT 16384 /* bytes: a longer subject matches as null */
 
 /**
  * Compiles a pattern (well-formed UTF-8) into the pool. NULL on failure with *status 400 (not a regular
  * expression) or 501 (a feature outside the subset) and a message in msg.
  */
-odata__regex_t *odata__regex_compile(odata_query_pool_t *pool, const char *pat, size_t len, int *status, char *msg,
-                                     size_t msgsz);
+odata__regex_t *odata__regex_compile(odata_query_pool_t *pool, const char *pat, size_t len, int *status, char *msg, size_t msgsz);
 /** Bytes of working memory odata__regex_match needs (aligned for uint32_t). */
 size_t odata__regex_workspace(const odata__regex_t *re);
 /** 1 when s[0..len) holds a match, 0 when not, -1 when the subject is too long. */

@@ -15,11 +15,11 @@
 #include <string.h>
 #include "odata/query_internal.h"
 
-#define MAX_PROGRAM 2000  /* instructions */
-#define MAX_REPEAT 1000   /* n and m of {n,m} */
-#define MAX_NESTING 32    /* groups within groups */
-#define MAX_NODES 4096    /* parse tree */
-#define MAX_RANGES 4096   /* class ranges in all */
+#define MAX_PROGRAM 2000 /* instructions */
+#define MAX_REPEAT 1000  /* n and m of {n,m} */
+#define MAX_NESTING 32   /* groups within groups */
+#define MAX_NODES 4096   /* parse tree */
+#define MAX_RANGES 4096  /* class ranges in all */
 #define MAX_CODEPOINT 0x10FFFF
 
 enum { OP_CHAR, OP_ANY, OP_CLASS, OP_SPLIT, OP_JMP, OP_BOL, OP_EOL, OP_MATCH };
@@ -43,9 +43,9 @@ enum { N_EMPTY, N_CHAR, N_ANY, N_CLASS, N_BOL, N_EOL, N_CAT, N_ALT, N_REPEAT };
 
 typedef struct st_rnode_t {
     int kind;
-    int32_t c;          /* N_CHAR */
-    int first, count;   /* N_CLASS: ranges; N_CAT / N_ALT: children in kids[] */
-    int negated;        /* N_CLASS */
+    int32_t c;           /* N_CHAR */
+    int first, count;    /* N_CLASS: ranges; N_CAT / N_ALT: children in kids[] */
+    int negated;         /* N_CLASS */
     int child, min, max; /* N_REPEAT; max -1: unbounded */
 } rnode_t;
 

@@ -1021,8 +1021,7 @@ int odata__scan_datetime(const char *s, size_t len, size_t *i, int need_offset, 
     } else if (j < len && (s[j] == '+' || s[j] == '-')) {
         size_t sign = j++;
         int oh, om;
-        if (!read_digits(s, len, &j, 2, &oh) || oh > 23 || !expect(s, len, &j, ':') || !read_digits(s, len, &j, 2, &om) ||
-            om > 59)
+        if (!read_digits(s, len, &j, 2, &oh) || oh > 23 || !expect(s, len, &j, ':') || !read_digits(s, len, &j, 2, &om) || om > 59)
             return ODATA__LIT_SYNTAX;
         offset = (s[sign] == '-' ? -1 : 1) * (oh * 60 + om);
     } else if (need_offset) {

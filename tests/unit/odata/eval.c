@@ -176,13 +176,22 @@ static const struct {
     {"substring(name, -2) eq 'lo'", R("name", "hello"), T},
     {"substring(name, -9) eq 'hello'", R("name", "hello"), T},
     {"substring(name, 1, age) eq null", R("name", "hello", "age", "-1"), T},
-    {"tolower(name) eq '\xC3\xA9" "cole'", R("name", "\xC3\x89" "COLE"), T},
-    {"toupper(name) eq 'STRA\xC3\x9F" "E'", R("name", "stra\xC3\x9F" "e"), T},
+    {"tolower(name) eq '\xC3\xA9"
+     "cole'",
+     R("name", "\xC3\x89"
+               "COLE"),
+     T},
+    {"toupper(name) eq 'STRA\xC3\x9F"
+     "E'",
+     R("name", "stra\xC3\x9F"
+               "e"),
+     T},
     {"toupper(name) eq '\xC5\xB8'", R("name", "\xC3\xBF"), T},
     {"tolower(name) eq '\xCF\x83\xCE\xB1\xCF\x83'", R("name", "\xCE\xA3\xCE\x91\xCE\xA3"), T},
     {"toupper(name) eq '\xCE\xA3'", R("name", "\xCF\x82"), T},
     {"toupper(name) eq '\xCE\x86\xCE\x8F'", R("name", "\xCE\xAC\xCF\x8E"), T},
-    {"tolower(name) eq '\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82'", R("name", "\xD0\x9F\xD0\xA0\xD0\x98\xD0\x92\xD0\x95\xD0\xA2"), T},
+    {"tolower(name) eq '\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82'",
+     R("name", "\xD0\x9F\xD0\xA0\xD0\x98\xD0\x92\xD0\x95\xD0\xA2"), T},
     {"tolower(name) eq '\xD1\x91'", R("name", "\xD0\x81"), T},
     {"tolower(name) eq 'i'", R("name", "\xC4\xB0"), T},
     {"toupper(name) eq 'I'", R("name", "\xC4\xB1"), T},
@@ -212,7 +221,10 @@ static const struct {
     {"matchesPattern(name, '^\\d+$')", R("name", "0123"), T},
     {"matchesPattern(name, '^\\d+$')", R("name", "01a3"), F},
     {"matchesPattern(name, '^\\w+@\\w+\\.com$')", R("name", "a_b@example.com"), T},
-    {"matchesPattern(name, '\\s')", R("name", "a\xC2\xA0" "b"), T},
+    {"matchesPattern(name, '\\s')",
+     R("name", "a\xC2\xA0"
+               "b"),
+     T},
     {"matchesPattern(name, '^\\S+$')", R("name", "ab"), T},
     {"matchesPattern(name, '^\\D\\W$')", R("name", "a-"), T},
     {"matchesPattern(name, '^.$')", R("name", "\xC3\xA9"), T},
@@ -422,7 +434,10 @@ static void test_cases(void)
            cases[i].want == T   ? "true"
            : cases[i].want == F ? "false"
                                 : "null",
-           got == T ? "true" : got == F ? "false" : got == N ? "null" : "a parse error");
+           got == T   ? "true"
+           : got == F ? "false"
+           : got == N ? "null"
+                      : "a parse error");
     }
     odata_buf_dispose(&scratch);
 }
@@ -435,7 +450,8 @@ static void test_scratch(void)
 
     /* a small maximum makes what passes it null */
     odata_buf_init(&scratch, 8);
-    ok(eval_str("concat(name, name) eq null", R("name", "aaaaa"), &scratch, &status) == T, "concat past the scratch maximum is null");
+    ok(eval_str("concat(name, name) eq null", R("name", "aaaaa"), &scratch, &status) == T,
+       "concat past the scratch maximum is null");
     ok(eval_str("concat(name, name) eq 'aaaa'", R("name", "aa"), &scratch, &status) == T, "within it, not");
     ok(eval_str("toupper(name) eq null", R("name", "abcdefghi"), &scratch, &status) == T, "toupper past the maximum is null");
     ok(eval_str("length(cast(amount, Edm.String)) eq null", R("amount", "1e30"), &scratch, &status) == T,
@@ -480,7 +496,8 @@ static void test_reads(void)
 
     odata_buf_init(&scratch, 1024);
     ok(odata_query_parse(set, raw, strlen(raw), NULL, &q, &err) == ODATA_OK, "reads: parses");
-    ok(odata_eval(q->filter, row_get, &row, 0, &scratch) == T && row.calls <= 3, "or stops at the first true (%d reads)", row.calls);
+    ok(odata_eval(q->filter, row_get, &row, 0, &scratch) == T && row.calls <= 3, "or stops at the first true (%d reads)",
+       row.calls);
     odata_query_destroy(q);
     odata_buf_dispose(&scratch);
     free(raw);

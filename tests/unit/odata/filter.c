@@ -482,8 +482,7 @@ static void test_limits(void)
     for (size_t i = 0; i < n / 4; ++i)
         memcpy(deep + 4 * i, "not ", 4);
     memcpy(deep + n, "true", 5);
-    ok(parse_filter(deep, n + 4, &lim, &q, &err) == ODATA_ERR_INVALID && strstr(err.message, "nested") != NULL,
-       "25,000 nots: 400");
+    ok(parse_filter(deep, n + 4, &lim, &q, &err) == ODATA_ERR_INVALID && strstr(err.message, "nested") != NULL, "25,000 nots: 400");
     free(deep);
 
     /* 1 MB of filter: refused by length before anything else */
@@ -556,8 +555,7 @@ static void test_limits(void)
         for (int i = 1; i < 1001; ++i)
             odata_buf_appendf(&f, ",%d", i);
         odata_buf_appends(&f, ")");
-        ok(parse_filter(f.base, f.len, &lim, &q, &err) == ODATA_ERR_INVALID &&
-               strstr(err.message, "more than 1000 items") != NULL,
+        ok(parse_filter(f.base, f.len, &lim, &q, &err) == ODATA_ERR_INVALID && strstr(err.message, "more than 1000 items") != NULL,
            "in with 1001 items: 400");
         lim.max_nodes = 5;
         ok(parse_filter("age eq 1 and age eq 2", 21, &lim, &q, &err) == ODATA_ERR_INVALID &&
@@ -602,15 +600,17 @@ static void test_tree(void)
        "tree: date literal in days");
     odata_query_destroy(q);
     ok(parse_filter("name in ('a', 'b')", 18, NULL, &q, &err) == ODATA_OK && q->filter->kind == ODATA_EXPR_IN &&
-           q->filter->nargs == 3 && q->filter->args[2]->u.literal.u.str.len == 1 && q->filter->args[2]->u.literal.u.str.base[0] == 'b',
+           q->filter->nargs == 3 && q->filter->args[2]->u.literal.u.str.len == 1 &&
+           q->filter->args[2]->u.literal.u.str.base[0] == 'b',
        "tree: in holds its items after the left operand");
     odata_query_destroy(q);
     ok(parse_filter("contains(name, 'a')", 19, NULL, &q, &err) == ODATA_OK && q->filter->kind == ODATA_EXPR_CALL &&
            q->filter->u.call.func == ODATA_FN_CONTAINS && q->filter->type == ODATA_V_BOOLEAN,
        "tree: call");
     odata_query_destroy(q);
-    ok(parse_filter("cast(age, Edm.String) eq '1'", 28, NULL, &q, &err) == ODATA_OK && q->filter->args[0]->kind == ODATA_EXPR_CAST &&
-           q->filter->args[0]->u.cast_type == ODATA_V_STRING && q->filter->args[0]->type == ODATA_V_STRING,
+    ok(parse_filter("cast(age, Edm.String) eq '1'", 28, NULL, &q, &err) == ODATA_OK &&
+           q->filter->args[0]->kind == ODATA_EXPR_CAST && q->filter->args[0]->u.cast_type == ODATA_V_STRING &&
+           q->filter->args[0]->type == ODATA_V_STRING,
        "tree: cast");
     odata_query_destroy(q);
 }

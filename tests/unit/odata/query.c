@@ -83,9 +83,11 @@ static const case_t cases[] = {
     {"$deltatoken=x", 501, "$deltatoken is not supported"},
     {"$id=x", 501, "$id is not supported"},
     /* percent-decoding; '+' is a plus sign */
-    {"$filter=name%20eq%20%27a%2Bb%27", 0, "filter=(name eq 'a+b');select=(none)|;orderby=;top=-1;skip=-1;count=0;skiptoken=(none)"},
+    {"$filter=name%20eq%20%27a%2Bb%27", 0,
+     "filter=(name eq 'a+b');select=(none)|;orderby=;top=-1;skip=-1;count=0;skiptoken=(none)"},
     {"$filter=name%20eq%20'a+b'", 0, "filter=(name eq 'a+b');select=(none)|;orderby=;top=-1;skip=-1;count=0;skiptoken=(none)"},
-    {"$filter=name%20eq%20'a%26b=c'", 0, "filter=(name eq 'a&b=c');select=(none)|;orderby=;top=-1;skip=-1;count=0;skiptoken=(none)"},
+    {"$filter=name%20eq%20'a%26b=c'", 0,
+     "filter=(name eq 'a&b=c');select=(none)|;orderby=;top=-1;skip=-1;count=0;skiptoken=(none)"},
     {"$filter=name eq 'a=b'", 0, "filter=(name eq 'a=b');select=(none)|;orderby=;top=-1;skip=-1;count=0;skiptoken=(none)"},
     {"$filter=name eq '%C3%A9'", 0, "filter=(name eq '\xC3\xA9');select=(none)|;orderby=;top=-1;skip=-1;count=0;skiptoken=(none)"},
     {"$filter=name+eq+'a'", 400, "$filter at 4: unexpected '+': '+' is a plus sign in OData URLs, encode spaces as %20"},
@@ -222,7 +224,8 @@ static void test_misc(void)
     ok(odata_query_parse(set, raw, strlen(raw), NULL, &q, &err) == ODATA_ERR_INVALID &&
            strstr(err.message, "'abcdefghijklmnopqrstuvwxyzabcdefghijklmn...'") != NULL,
        "long names are cut in messages (%s)", err.message);
-    ok(odata_query_parse(set, "$select=\xC3\xA9\x01", 11, NULL, &q, &err) == ODATA_ERR_INVALID && strstr(err.message, "'?\?\?'") != NULL,
+    ok(odata_query_parse(set, "$select=\xC3\xA9\x01", 11, NULL, &q, &err) == ODATA_ERR_INVALID &&
+           strstr(err.message, "'?\?\?'") != NULL,
        "non-printable bytes are not echoed (%s)", err.message);
 
     /* the query's memory is its own: the raw string may go */

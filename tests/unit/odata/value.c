@@ -501,7 +501,8 @@ static void test_decimal_conversions(void)
     ok(odata__dec_from_double(0.1, &d) == ODATA_OK, "0.1 from a double");
     is_str(dec_text(&d), "0.1", "... is the shortest decimal, 0.1");
     ok(odata__dec_from_double(1e300, &d) == ODATA_OK && d.ndigits == 1 && d.exponent == 300, "1e300 from a double");
-    ok(odata__dec_from_double(NAN, &d) != ODATA_OK && odata__dec_from_double(INFINITY, &d) != ODATA_OK, "NaN and INF are no decimals");
+    ok(odata__dec_from_double(NAN, &d) != ODATA_OK && odata__dec_from_double(INFINITY, &d) != ODATA_OK,
+       "NaN and INF are no decimals");
     dec(&d, "0.1");
     ok(odata__dec_to_double(&d) == 0.1, "0.1 to a double");
     dec(&d, "123456789012345678901234567890123456789e-338");
@@ -546,7 +547,7 @@ static void test_compare(void)
         {ODATA_TYPE_STRING, "ab", ODATA_TYPE_STRING, "a", 1},
         {ODATA_TYPE_STRING, "", ODATA_TYPE_STRING, "", 0},
         {ODATA_TYPE_STRING, "\xEF\xBD\xA1", ODATA_TYPE_STRING, "\xF0\x9F\x98\x80", -1}, /* U+FF61 < U+1F600 */
-        {ODATA_TYPE_STRING, "\xFF", ODATA_TYPE_STRING, "\xEF\xBF\xBD", 0},             /* ill-formed reads as U+FFFD */
+        {ODATA_TYPE_STRING, "\xFF", ODATA_TYPE_STRING, "\xEF\xBF\xBD", 0},              /* ill-formed reads as U+FFFD */
         {ODATA_TYPE_STRING, "\xC3", ODATA_TYPE_STRING, "\xFE", 0},
         {ODATA_TYPE_BOOLEAN, "false", ODATA_TYPE_BOOLEAN, "true", -1},
         {ODATA_TYPE_DATE, "2024-01-01", ODATA_TYPE_DATE, "2023-12-31", 1},
@@ -563,7 +564,8 @@ static void test_compare(void)
         if (cases[i].want == 9)
             ok(r == ODATA_ERR_INVALID, "compare %s with %s: not comparable", cases[i].a, cases[i].b);
         else
-            ok(r == ODATA_OK && cmp == cases[i].want, "compare %s with %s: %d (got %d)", cases[i].a, cases[i].b, cases[i].want, cmp);
+            ok(r == ODATA_OK && cmp == cases[i].want, "compare %s with %s: %d (got %d)", cases[i].a, cases[i].b, cases[i].want,
+               cmp);
     }
     {
         odata_value_t n, one = val(ODATA_TYPE_INT64, "1");
@@ -586,8 +588,8 @@ static void test_scanners(void)
     unsigned char g[16];
 
     i = 0;
-    ok(odata__scan_duration("P1DT2H3M4.5S", 12, &i, &us, &subus) == ODATA__LIT_OK && i == 12 &&
-           us == INT64_C(93784500000) && !subus,
+    ok(odata__scan_duration("P1DT2H3M4.5S", 12, &i, &us, &subus) == ODATA__LIT_OK && i == 12 && us == INT64_C(93784500000) &&
+           !subus,
        "duration P1DT2H3M4.5S");
     i = 0;
     ok(odata__scan_duration("-PT0.0000001S", 13, &i, &us, &subus) == ODATA__LIT_OK && us == -1 && subus,
@@ -646,7 +648,8 @@ static void test_text(void)
         {ODATA_TYPE_BOOLEAN, "TRUE", "true", "true"},
         {ODATA_TYPE_DATE, "2024-01-02T23:00:00-02:00", "2024-01-03", "2024-01-03"},
         {ODATA_TYPE_DATETIMEOFFSET, "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.000Z", "2024-01-02T03:04:05Z"},
-        {ODATA_TYPE_DATETIMEOFFSET, "2024-01-02T03:04:05.12-05:30", "2024-01-02T03:04:05.120-05:30", "2024-01-02T03:04:05.12-05:30"},
+        {ODATA_TYPE_DATETIMEOFFSET, "2024-01-02T03:04:05.12-05:30", "2024-01-02T03:04:05.120-05:30",
+         "2024-01-02T03:04:05.12-05:30"},
         {ODATA_TYPE_DATETIMEOFFSET, "0001-01-01T00:30:00+00:30", "0001-01-01T00:30:00.000+00:30", "0001-01-01T00:30:00+00:30"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
