@@ -7,7 +7,6 @@ it_setup it_query
 auth=(-H "Authorization: Bearer $TOKEN")
 feed="$GW_URL/odata/$DS/contacts"
 curl -s "$GW_TEST_SIM_URL/__sim/records/contacts" >"$T_DIR/truth"
-stat() { curl -s "$GW_TEST_SIM_URL/__sim/stats" | jq ".requests.$1"; }
 # get URL-QUERY: GET the feed with an already-encoded query; body in $T_DIR/b
 get() { http GET "$feed?$1" "${auth[@]}"; }
 # all rows of a feed, following nextLinks, as JSON lines in $T_DIR/rows
@@ -29,11 +28,12 @@ t_is "$(jq -r '.["@odata.context"]' "$T_DIR/b")" "$GW_URL/odata/$DS/\$metadata#c
 t_is "$(jq -c '[.value[] | keys] | unique' "$T_DIR/b")" '[["email","firstname","id"]]' "\$select: only the key and the selected properties"
 
 # $top and $skip against the ground truth order (ascending id)
-before=$(stat crm_objects_list)
 st=$(get '$top=5')
 t_is "$(jq -c '[.value[].id]' "$T_DIR/b")" "$(head -n 5 "$T_DIR/truth" | jq -sc '[.[].id]')" "\$top=5: the first five rows"
 t_is "$(jq -r '.["@odata.nextLink"] // "none"' "$T_DIR/b")" none "\$top: no nextLink"
-t_is "$(($(stat crm_objects_list) - before))" 1 "\$top=5: one HubSpot page, the upstream stops once enough rows are out"
+# the gateway's own account of the request (the simulator is shared with other tests running at once)
+last_feed() { grep 'info \[feed\]' "$T_DIR/gateway.log" | tail -n 1; }
+t_is "$(last_feed | grep -o 'hubspot_calls=[0-9]*')" hubspot_calls=1 "\$top=5: one HubSpot page, the upstream stops once enough rows are out"
 st=$(get '$skip=250&$top=3')
 t_is "$(jq -c '[.value[].id]' "$T_DIR/b")" "$(sed -n '251,253p' "$T_DIR/truth" | jq -sc '[.[].id]')" "\$skip=250&\$top=3"
 st=$(get '$top=0')
@@ -41,15 +41,15 @@ t_is "$(jq -c '.value' "$T_DIR/b")" '[]' "\$top=0: empty"
 
 # a filter HubSpot evaluates exactly: pushed down to the search endpoint
 want=$(jq -sc '[.[] | select((.properties.num_employees // "") != "" and (.properties.num_employees | tonumber) > 5000) | .id]' "$T_DIR/truth")
-before=$(stat crm_objects_search)
 get_all '$filter=num_employees%20gt%205000&$select=num_employees'
 t_is "$(jq -sc '[.[].id]' "$T_DIR/rows")" "$want" "\$filter=num_employees gt 5000: the same rows as the ground truth ($(jq length <<<"$want"))"
-[ "$(($(stat crm_objects_search) - before))" -ge 1 ]; t_ok $? "and it went to HubSpot's search"
+last_feed | grep -q 'search=1 residual=0'; t_ok $? "and it went to HubSpot's search, exactly, with no residual"
 
 # a filter evaluated on the stream (string functions are not pushed)
 want=$(jq -sc '[.[] | select((.properties.email // "") | contains("example.org")) | .id]' "$T_DIR/truth")
 get_all "\$filter=contains(email,'example.org')&\$select=email"
 t_is "$(jq -sc '[.[].id]' "$T_DIR/rows")" "$want" "\$filter=contains(email,'example.org'): the same rows ($(jq length <<<"$want"))"
+last_feed | grep -q 'search=0 residual=1'; t_ok $? "evaluated on the stream over the list endpoint"
 
 # case: HubSpot's EQ ignores case, OData's does not
 one=$(head -n 1 "$T_DIR/truth" | jq -r '.properties.email')
