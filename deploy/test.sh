@@ -5,6 +5,7 @@
 #
 #   deploy/test.sh                 everything
 #   deploy/test.sh -R integration  only tests whose name matches (ctest's -R)
+#   deploy/test.sh -L differential the randomized differential test of query options (DIFF_SEED=N)
 #   GW_SANITIZE=1 deploy/test.sh   the same under ASan+UBSan (in build-asan/)
 set -euo pipefail
 
@@ -47,4 +48,18 @@ export GW_TEST_SIM_URL=$(sed 's/.*listening on \([^ ]*\).*/\1/' <<<"$line")
 export GW_TEST_SIM_REFRESH=$(sed -n 's/.*refresh_token=\([^ ]*\).*/\1/p' <<<"$line")
 
 cd "$BUILD"
-ctest --output-on-failure -j2 --timeout 900 "$@"
+status=0
+if [ $# -eq 0 ]; then
+    set -- -LE differential
+    full=1
+fi
+ctest --output-on-failure -j2 --timeout 900 "$@" || status=$?
+
+# a short libFuzzer run of the query-option parser: clang builds just the fuzz target
+if [ "${full:-0}" = 1 ] && [ "${GW_SKIP_FUZZ:-0}" != 1 ]; then
+    cmake -S "$ROOT" -B "$ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang -DGW_FUZZ=ON -DGW_WERROR=ON >"$ROOT/build-fuzz.configure.log" 2>&1 &&
+        cmake --build "$ROOT/build-fuzz" --target fuzz-query -j"$(nproc)" >"$ROOT/build-fuzz.build.log" 2>&1 ||
+        { tail -n 30 "$ROOT/build-fuzz.build.log" "$ROOT/build-fuzz.configure.log" 2>/dev/null; status=1; }
+    (cd "$ROOT/build-fuzz" && ctest --output-on-failure -L fuzz) || status=1
+fi
+exit $status

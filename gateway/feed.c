@@ -175,7 +175,8 @@ static char *next_link(gw_feed_t *f, const char *cursor)
     char payload[600], *tok, *link;
     size_t n;
 
-    snprintf(payload, sizeof(payload), "%c|%s|%" PRId64 "|%" PRId64, f->use_search ? 'S' : 'L', cursor, f->emitted, f->skip_left);
+    snprintf(payload, sizeof(payload), "%c|%s|%" PRId64 "|%" PRId64 "|%" PRId64, f->use_search ? 'S' : 'L', cursor, f->emitted,
+             f->skip_left, f->total);
     if ((tok = gw_skiptoken_sign(r->ds, f->scope, payload)) == NULL)
         return NULL;
     n = strlen(r->base_url) + strlen(r->ds) + strlen(r->set_name) + strlen(f->next_query) + strlen(tok) + 64;
@@ -349,7 +350,7 @@ static void on_page(hs_call_t *call, void *data)
         json_t *total = json_object_get(doc, "total"), *rec;
         size_t i;
         const char *prev = f->cursor;
-        if (json_is_integer(total) && f->total < 0)
+        if (json_is_integer(total) && f->total < 0 && f->cursor == NULL)
             f->total = json_integer_value(total);
         /* keyset paging relies on ascending ids: check every one */
         json_array_foreach(results, i, rec)
@@ -473,16 +474,20 @@ static void collect_props(const odata_expr_t *e, const odata_property_t **list, 
 static int resume(gw_feed_t *f, const char *token)
 {
     gw_odata_req_t *r = req_of(f);
-    char *payload = gw_skiptoken_verify(r->ds, f->scope, token, strlen(token)), *p, *save = NULL, *mode, *cursor, *emitted, *skip;
+    char *payload = gw_skiptoken_verify(r->ds, f->scope, token, strlen(token)), *p, *save = NULL, *mode, *cursor, *emitted, *skip,
+         *total;
     int ok = 0;
     if (payload == NULL)
         return -1;
     if ((mode = strtok_r(payload, "|", &save)) != NULL && (cursor = strtok_r(NULL, "|", &save)) != NULL &&
         (emitted = strtok_r(NULL, "|", &save)) != NULL && (skip = strtok_r(NULL, "|", &save)) != NULL &&
-        mode[0] == (f->use_search ? 'S' : 'L') && mode[1] == '\0') {
+        (total = strtok_r(NULL, "|", &save)) != NULL && mode[0] == (f->use_search ? 'S' : 'L') && mode[1] == '\0') {
         f->emitted = strtoll(emitted, &p, 10);
         ok = *p == '\0';
         f->skip_left = strtoll(skip, &p, 10);
+        ok = ok && *p == '\0';
+        /* the count of the first page: later pages' searches carry the keyset bound */
+        f->total = strtoll(total, &p, 10);
         ok = ok && *p == '\0' && f->emitted >= 0 && f->skip_left >= 0 && (f->cursor = strdup(cursor)) != NULL;
     }
     free(payload);

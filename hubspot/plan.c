@@ -79,6 +79,16 @@ static int literal_text(const odata_value_t *v, hs_kind_t kind, int round, char 
 {
     switch (kind) {
     case KIND_ID:
+        /* HubSpot compares hs_object_id as a number: only canonical ids ("104", not "0104" or "104.0") */
+        if (v->type != ODATA_V_STRING || v->u.str.len == 0 || v->u.str.len > 18 || v->u.str.base[0] < '1' ||
+            v->u.str.base[0] > '9' || v->u.str.len + 1 > outsz)
+            return 0;
+        for (size_t i = 0; i < v->u.str.len; ++i)
+            if (v->u.str.base[i] < '0' || v->u.str.base[i] > '9')
+                return 0;
+        memcpy(out, v->u.str.base, v->u.str.len);
+        out[v->u.str.len] = '\0';
+        return 1;
     case KIND_STRING:
         if (v->type != ODATA_V_STRING || v->u.str.len + 1 > outsz || memchr(v->u.str.base, '\0', v->u.str.len) != NULL)
             return 0;
@@ -200,8 +210,9 @@ static dnf_t plan_compare(const odata_expr_t *e, json_t *hs_props)
         }
         if (!literal_text(v, kind, 0, a, sizeof(a)))
             return everything();
-        /* strings: HubSpot's EQ ignores case, a superset of OData's */
-        return single(filter_new(p->source, "EQ", a, NULL), kind == KIND_NUMBER || kind == KIND_BOOL || kind == KIND_ID);
+        /* strings: HubSpot's EQ ignores case; numbers: HubSpot compares doubles, so values that differ only
+         * past a double's precision match too. Both are supersets of OData's exact equality. */
+        return single(filter_new(p->source, "EQ", a, NULL), kind == KIND_BOOL || kind == KIND_ID);
     case ODATA_EXPR_GT:
     case ODATA_EXPR_GE:
     case ODATA_EXPR_LT:
@@ -211,15 +222,8 @@ static dnf_t plan_compare(const odata_expr_t *e, json_t *hs_props)
             return everything(); /* string order differs (case), and ids compare as strings in OData */
         if (!literal_text(v, kind, lower ? -1 : +1, a, sizeof(a)))
             return everything();
-        if (kind == KIND_NUMBER)
-            return single(filter_new(p->source,
-                                     op == ODATA_EXPR_GT   ? "GT"
-                                     : op == ODATA_EXPR_GE ? "GTE"
-                                     : op == ODATA_EXPR_LT ? "LT"
-                                                           : "LTE",
-                                     a, NULL),
-                          1);
-        /* instants and dates: inclusive bounds widened to whole milliseconds or days */
+        /* inclusive bounds: HubSpot compares numbers as doubles (a value just past a strict bound may round
+         * onto it), instants in whole milliseconds and dates in whole days */
         return single(filter_new(p->source, lower ? "GTE" : "LTE", a, NULL), 0);
     }
     default:
@@ -239,15 +243,25 @@ static dnf_t plan_in(const odata_expr_t *e, json_t *hs_props)
         return everything();
     json_t *values = json_array();
     for (size_t i = 1; i < e->nargs; ++i) {
-        if (e->args[i]->kind != ODATA_EXPR_LITERAL || !literal_text(&e->args[i]->u.literal, kind, 0, a, sizeof(a))) {
+        if (e->args[i]->kind != ODATA_EXPR_LITERAL) {
+            json_decref(values);
+            return everything();
+        }
+        if (!literal_text(&e->args[i]->u.literal, kind, 0, a, sizeof(a))) {
+            if (kind == KIND_ID && e->args[i]->u.literal.type == ODATA_V_STRING)
+                continue; /* a non-canonical id equals no record */
             json_decref(values);
             return everything();
         }
         json_array_append_new(values, json_string(a));
     }
+    if (json_array_size(values) == 0) {
+        json_decref(values);
+        return everything();
+    }
     json_t *f = filter_new(l->u.property->source, "IN", NULL, NULL);
     json_object_set_new(f, "values", values);
-    return single(f, kind == KIND_NUMBER || kind == KIND_ID || kind == KIND_BOOL);
+    return single(f, kind == KIND_BOOL);
 }
 
 static int fits(json_t *groups, const hs_search_limits_t *lim, size_t reserve)

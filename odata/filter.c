@@ -3,10 +3,11 @@
  * commonExpr rules of the OData 4.01 ABNF and the operator precedence of the URL conventions
  * (5.1.1.17), checking types against the entity set as it builds the tree, and the printer of trees.
  *
- * Whitespace is exactly the ABNF's: RWS (spaces or tabs) around binary operators and after `not`, BWS
- * inside parentheses and around commas, none before or after the whole expression. Operator and
- * function names are case-insensitive (4.01), `null`, `INF`, `NaN`, type names and property names
- * are case-sensitive, `true`/`false` are not.
+ * Whitespace is the ABNF's: RWS (spaces or tabs) around binary operators and after `not`, BWS inside
+ * parentheses and around commas, none before or after the whole expression. Operator and function
+ * names are case-insensitive (4.01), `null`, `INF`, `NaN`, type names and property names are
+ * case-sensitive, `true`/`false` are not. Two things beyond the ABNF are taken because they cannot mean
+ * anything else: `not(...)` without the space, and the OData 3 number suffixes M, D and L.
  */
 #include <math.h>
 #include <stdio.h>
@@ -511,7 +512,8 @@ static odata_expr_t *time_literal(parser_t *p, size_t pos, const odata_value_t *
     return e;
 }
 
-static int scan_failed(parser_t *p, int r, size_t pos, const char *what, const char *range)
+/* The error for what a literal scanner returned; NULL. */
+static odata_expr_t *scan_failed(parser_t *p, int r, size_t pos, const char *what, const char *range)
 {
     if (r == ODATA__LIT_LEAP)
         odata__parse_error(p, 501, pos, "leap seconds are not supported");
@@ -519,14 +521,21 @@ static int scan_failed(parser_t *p, int r, size_t pos, const char *what, const c
         odata__parse_error(p, 400, pos, "%s %s", what, range);
     else
         odata__parse_error(p, 400, pos, "invalid %s literal", what);
-    return 0;
+    return NULL;
+}
+
+/* A malformed number; NULL. */
+static odata_expr_t *bad_number(parser_t *p, size_t pos, const char *what)
+{
+    odata__parse_error(p, 400, pos, "%s", what);
+    return NULL;
 }
 
 /* Numbers, dates, DateTimeOffsets, times of day and GUIDs that start with a digit or a sign. */
 static odata_expr_t *number_literal(parser_t *p)
 {
     const char *s = p->s;
-    size_t pos = p->i, j = pos, digits, end;
+    size_t pos = p->i, j = pos, start, digits, end;
     int has_point = 0, has_exp = 0, subus = 0, r;
     char sign = 0, suffix = 0;
     odata_value_t v;
@@ -535,10 +544,10 @@ static odata_expr_t *number_literal(parser_t *p)
     memset(&v, 0, sizeof(v));
     if (s[j] == '+' || s[j] == '-')
         sign = s[j++];
-    digits = j;
+    start = j;
     while (j < p->len && is_digit(s[j]))
         ++j;
-    digits = j - digits;
+    digits = j - start;
     if (sign == 0) {
         size_t k = pos;
         if (odata__scan_guid(s, p->len, &k, v.u.guid) == ODATA__LIT_OK && (k >= p->len || !is_ident_char(s[k]))) {
@@ -551,17 +560,16 @@ static odata_expr_t *number_literal(parser_t *p)
         size_t k = pos;
         r = odata__scan_date(s, p->len, &k, &v.u.date);
         if (r == ODATA__LIT_SYNTAX)
-            return scan_failed(p, r, pos, "date", ""), NULL;
+            return scan_failed(p, r, pos, "date", "");
         if (k < p->len && (s[k] == 'T' || s[k] == 't')) {
             k = pos;
             r = odata__scan_datetime(s, p->len, &k, 1, &v.u.dto.us, &v.u.dto.offset_min, &subus);
             if (r != ODATA__LIT_OK)
-                return scan_failed(p, r, pos, "DateTimeOffset", "out of range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)"),
-                       NULL;
+                return scan_failed(p, r, pos, "DateTimeOffset", "out of range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)");
             v.type = ODATA_V_DATETIMEOFFSET;
         } else {
             if (r != ODATA__LIT_OK)
-                return scan_failed(p, r, pos, "date", "out of range or not in the calendar"), NULL;
+                return scan_failed(p, r, pos, "date", "out of range or not in the calendar");
             v.type = ODATA_V_DATE;
         }
         p->i = k;
@@ -570,7 +578,7 @@ static odata_expr_t *number_literal(parser_t *p)
     if (sign == 0 && digits == 2 && j < p->len && s[j] == ':') {
         size_t k = pos;
         if ((r = odata__scan_time(s, p->len, &k, &v.u.tod_us, &subus)) != ODATA__LIT_OK)
-            return scan_failed(p, r, pos, "TimeOfDay", ""), NULL;
+            return scan_failed(p, r, pos, "TimeOfDay", "");
         v.type = ODATA_V_TIMEOFDAY;
         p->i = k;
         return time_literal(p, pos, &v, subus);
@@ -580,7 +588,7 @@ static odata_expr_t *number_literal(parser_t *p)
         while (j < p->len && is_digit(s[j]))
             ++j;
         if (j == f)
-            return odata__parse_error(p, 400, pos, "invalid number"), NULL;
+            return bad_number(p, pos, "invalid number");
         has_point = 1;
     }
     if (j < p->len && (s[j] == 'e' || s[j] == 'E')) {
@@ -591,7 +599,7 @@ static odata_expr_t *number_literal(parser_t *p)
         while (j < p->len && is_digit(s[j]))
             ++j;
         if (j == f)
-            return odata__parse_error(p, 400, pos, "invalid number"), NULL;
+            return bad_number(p, pos, "invalid number");
         has_exp = 1;
     }
     end = j;
@@ -599,19 +607,19 @@ static odata_expr_t *number_literal(parser_t *p)
     if (j < p->len && s[j] != '\0' && strchr("mMdDlL", s[j]) != NULL && (j + 1 >= p->len || !is_ident_char(s[j + 1])))
         suffix = lower(s[j++]);
     if (j < p->len && (is_ident_char(s[j]) || s[j] == '.'))
-        return odata__parse_error(p, 400, pos, "invalid number"), NULL;
+        return bad_number(p, pos, "invalid number");
     if (odata__num_parse(s + pos, end - pos, &num) != ODATA_OK)
-        return odata__parse_error(p, 400, pos, "number out of range"), NULL;
+        return bad_number(p, pos, "number out of range");
     if (suffix == 'd' || (suffix == 0 && has_exp)) {
         if (odata__double_from_num(&num, &v.u.dbl) != ODATA_OK)
-            return odata__parse_error(p, 400, pos, "number out of range for Edm.Double"), NULL;
+            return bad_number(p, pos, "number out of range for Edm.Double");
         v.type = ODATA_V_DOUBLE;
     } else {
-        r = odata__dec_from_num(&num, &v.u.dec);
-        if (r != ODATA_OK)
-            return odata__parse_error(p, 501, pos, "numbers of more than %d significant digits are not supported",
-                                      ODATA_DECIMAL_MAX_DIGITS),
-                   NULL;
+        if (odata__dec_from_num(&num, &v.u.dec) != ODATA_OK) {
+            odata__parse_error(p, 501, pos, "numbers of more than %d significant digits are not supported",
+                               ODATA_DECIMAL_MAX_DIGITS);
+            return NULL;
+        }
         v.type = ODATA_V_DECIMAL;
         if (suffix == 'l' || (suffix == 0 && !has_point)) {
             int64_t i64;
@@ -619,7 +627,7 @@ static odata_expr_t *number_literal(parser_t *p)
                 v.type = ODATA_V_INT64;
                 v.u.i64 = i64;
             } else if (suffix == 'l' || has_exp) {
-                return odata__parse_error(p, 400, pos, "invalid Edm.Int64 literal"), NULL;
+                return bad_number(p, pos, "invalid Edm.Int64 literal");
             }
         }
     }
@@ -672,7 +680,7 @@ static int try_literal(parser_t *p, odata_expr_t **out)
             size_t k = pos + n + 1;
             int subus = 0, r = odata__scan_duration(s, p->len, &k, &v.u.duration_us, &subus);
             if (r != ODATA__LIT_OK || k >= p->len || s[k] != '\'') {
-                scan_failed(p, r == ODATA__LIT_OK ? ODATA__LIT_SYNTAX : r, pos, "duration", "out of range");
+                *out = scan_failed(p, r == ODATA__LIT_OK ? ODATA__LIT_SYNTAX : r, pos, "duration", "out of range");
                 return 1;
             }
             v.type = ODATA_V_DURATION;
@@ -734,7 +742,7 @@ static int check_after_operand(parser_t *p)
     return 0;
 }
 
-static odata_expr_t *parse_in_list(parser_t *p, odata_expr_t *left, size_t oppos)
+static odata_expr_t *parse_in_list(parser_t *p, odata_expr_t *left)
 {
     odata_expr_t **items = NULL, *e = NULL;
     size_t n = 0, cap = 0;
@@ -800,7 +808,6 @@ static odata_expr_t *parse_in_list(parser_t *p, odata_expr_t *left, size_t oppos
         e->args[k + 1] = items[k];
     e = finish(p, e);
 out:
-    (void)oppos;
     free(items);
     return e;
 }
@@ -1262,7 +1269,7 @@ static odata_expr_t *parse_postfix(parser_t *p)
             return NULL;
         }
         p->i = after;
-        e = parse_in_list(p, e, oppos);
+        e = parse_in_list(p, e);
     }
     return e;
 }

@@ -2,7 +2,6 @@
  * Typed values: reading upstream text (the forms odata_json_value accepts), exact decimal arithmetic,
  * calendar arithmetic, the URL literal forms of the ABNF, comparison and text output.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -163,7 +163,7 @@ static int is_group(const char *word)
 
 int main(int argc, char **argv)
 {
-    gw_ctl_t ctl = {NULL};
+    gw_ctl_t ctl = {0};
     const char *env;
     int i = 1;
     size_t c;

@@ -43,7 +43,7 @@ t_is "$(jq -c '.value' "$T_DIR/b")" '[]' "\$top=0: empty"
 want=$(jq -sc '[.[] | select((.properties.num_employees // "") != "" and (.properties.num_employees | tonumber) > 5000) | .id]' "$T_DIR/truth")
 get_all '$filter=num_employees%20gt%205000&$select=num_employees'
 t_is "$(jq -sc '[.[].id]' "$T_DIR/rows")" "$want" "\$filter=num_employees gt 5000: the same rows as the ground truth ($(jq length <<<"$want"))"
-last_feed | grep -q 'search=1 residual=0'; t_ok $? "and it went to HubSpot's search, exactly, with no residual"
+last_feed | grep -q 'search=1 residual=1'; t_ok $? "and it went to HubSpot's search (a superset: HubSpot compares numbers as doubles), checked exactly on the stream"
 
 # a filter evaluated on the stream (string functions are not pushed)
 want=$(jq -sc '[.[] | select((.properties.email // "") | contains("example.org")) | .id]' "$T_DIR/truth")
@@ -76,8 +76,13 @@ st=$(http GET "$feed/\$count?\$filter=contains(email,'example.org')" "${auth[@]}
 t_is "$st:$(cat "$T_DIR/b")" "200:$want2" "/\$count with a filter counted on the stream"
 st=$(http GET "$feed/\$count" "${auth[@]}")
 t_is "$st:$(cat "$T_DIR/b")" "200:$(wc -l <"$T_DIR/truth")" "/\$count of the whole set"
-st=$(get '$count=true&$top=2&$filter=num_employees%20gt%205000')
-t_is "$(jq '.["@odata.count"]' "$T_DIR/b"):$(jq '.value | length' "$T_DIR/b")" "$want:2" "\$count=true counts every match, \$top limits the rows"
+want3=$(jq -s '[.[] | select(.properties.hs_email_optout == "true")] | length' "$T_DIR/truth")
+st=$(get '$count=true&$top=2&$filter=hs_email_optout%20eq%20true')
+t_is "$(jq '.["@odata.count"]' "$T_DIR/b"):$(jq '.value | length' "$T_DIR/b")" "$want3:2" "\$count=true counts every match (HubSpot's total), \$top limits the rows"
+st=$(get '$count=true&$filter=hs_email_optout%20eq%20true&$select=hs_email_optout')
+next=$(jq -r '.["@odata.nextLink"]' "$T_DIR/b")
+st=$(http GET "$next" "${auth[@]}")
+t_is "$(jq '.["@odata.count"]' "$T_DIR/b")" "$want3" "the same @odata.count on the next page"
 
 # nextLinks keep the query options
 st=$(get '$filter=num_employees%20ge%200&$select=num_employees')

@@ -20,12 +20,12 @@ static const struct {
     const char *groups; /* compact JSON, or NULL: nothing pushed */
     int exact;
 } cases[] = {
-    {"num_employees gt 10", "[[{\"propertyName\":\"num_employees\",\"operator\":\"GT\",\"value\":\"10\"}]]", 1},
-    {"10 lt num_employees", "[[{\"propertyName\":\"num_employees\",\"operator\":\"GT\",\"value\":\"10\"}]]", 1},
-    {"num_employees ge -3", "[[{\"propertyName\":\"num_employees\",\"operator\":\"GTE\",\"value\":\"-3\"}]]", 1},
-    {"num_employees lt 2.50", "[[{\"propertyName\":\"num_employees\",\"operator\":\"LT\",\"value\":\"2.5\"}]]", 1},
-    {"num_employees le 7", "[[{\"propertyName\":\"num_employees\",\"operator\":\"LTE\",\"value\":\"7\"}]]", 1},
-    {"num_employees eq 7", "[[{\"propertyName\":\"num_employees\",\"operator\":\"EQ\",\"value\":\"7\"}]]", 1},
+    {"num_employees gt 10", "[[{\"propertyName\":\"num_employees\",\"operator\":\"GTE\",\"value\":\"10\"}]]", 0},
+    {"10 lt num_employees", "[[{\"propertyName\":\"num_employees\",\"operator\":\"GTE\",\"value\":\"10\"}]]", 0},
+    {"num_employees ge -3", "[[{\"propertyName\":\"num_employees\",\"operator\":\"GTE\",\"value\":\"-3\"}]]", 0},
+    {"num_employees lt 2.50", "[[{\"propertyName\":\"num_employees\",\"operator\":\"LTE\",\"value\":\"2.5\"}]]", 0},
+    {"num_employees le 7", "[[{\"propertyName\":\"num_employees\",\"operator\":\"LTE\",\"value\":\"7\"}]]", 0},
+    {"num_employees eq 7", "[[{\"propertyName\":\"num_employees\",\"operator\":\"EQ\",\"value\":\"7\"}]]", 0},
     {"num_employees ne 7", NULL, 0},
     {"num_employees eq null", "[[{\"propertyName\":\"num_employees\",\"operator\":\"NOT_HAS_PROPERTY\"}]]", 1},
     {"num_employees ne null", "[[{\"propertyName\":\"num_employees\",\"operator\":\"HAS_PROPERTY\"}]]", 1},
@@ -51,29 +51,32 @@ static const struct {
     {"hs_email_optout", "[[{\"propertyName\":\"hs_email_optout\",\"operator\":\"EQ\",\"value\":\"true\"}]]", 1},
     {"hs_email_optout eq false", "[[{\"propertyName\":\"hs_email_optout\",\"operator\":\"EQ\",\"value\":\"false\"}]]", 1},
     {"num_employees in (1, 2, 3)", "[[{\"propertyName\":\"num_employees\",\"operator\":\"IN\",\"values\":[\"1\",\"2\",\"3\"]}]]",
-     1},
+     0},
     {"email in ('a', 'B')", "[[{\"propertyName\":\"email\",\"operator\":\"IN\",\"values\":[\"a\",\"B\"]}]]", 0},
     {"id eq '123'", "[[{\"propertyName\":\"hs_object_id\",\"operator\":\"EQ\",\"value\":\"123\"}]]", 1},
     {"id gt '123'", NULL, 0},
+    {"id eq '0104'", NULL, 0},
+    {"id eq '104x'", NULL, 0},
+    {"id in ('104', 'abc', '0105')", "[[{\"propertyName\":\"hs_object_id\",\"operator\":\"IN\",\"values\":[\"104\"]}]]", 0},
     {"num_employees gt 1 and num_employees lt 9",
-     "[[{\"propertyName\":\"num_employees\",\"operator\":\"GT\",\"value\":\"1\"},"
-     "{\"propertyName\":\"num_employees\",\"operator\":\"LT\",\"value\":\"9\"}]]",
-     1},
+     "[[{\"propertyName\":\"num_employees\",\"operator\":\"GTE\",\"value\":\"1\"},"
+     "{\"propertyName\":\"num_employees\",\"operator\":\"LTE\",\"value\":\"9\"}]]",
+     0},
     {"num_employees eq 1 or num_employees eq 2",
      "[[{\"propertyName\":\"num_employees\",\"operator\":\"EQ\",\"value\":\"1\"}],"
      "[{\"propertyName\":\"num_employees\",\"operator\":\"EQ\",\"value\":\"2\"}]]",
-     1},
+     0},
     {"(num_employees eq 1 or num_employees eq 2) and (hs_email_optout or ratio gt 0)",
      "[[{\"propertyName\":\"num_employees\",\"operator\":\"EQ\",\"value\":\"1\"},"
      "{\"propertyName\":\"hs_email_optout\",\"operator\":\"EQ\",\"value\":\"true\"}],"
      "[{\"propertyName\":\"num_employees\",\"operator\":\"EQ\",\"value\":\"1\"},"
-     "{\"propertyName\":\"ratio\",\"operator\":\"GT\",\"value\":\"0\"}],"
+     "{\"propertyName\":\"ratio\",\"operator\":\"GTE\",\"value\":\"0\"}],"
      "[{\"propertyName\":\"num_employees\",\"operator\":\"EQ\",\"value\":\"2\"},"
      "{\"propertyName\":\"hs_email_optout\",\"operator\":\"EQ\",\"value\":\"true\"}],"
      "[{\"propertyName\":\"num_employees\",\"operator\":\"EQ\",\"value\":\"2\"},"
-     "{\"propertyName\":\"ratio\",\"operator\":\"GT\",\"value\":\"0\"}]]",
-     1},
-    {"num_employees gt 1 and contains(email, 'x')", "[[{\"propertyName\":\"num_employees\",\"operator\":\"GT\",\"value\":\"1\"}]]",
+     "{\"propertyName\":\"ratio\",\"operator\":\"GTE\",\"value\":\"0\"}]]",
+     0},
+    {"num_employees gt 1 and contains(email, 'x')", "[[{\"propertyName\":\"num_employees\",\"operator\":\"GTE\",\"value\":\"1\"}]]",
      0},
     {"num_employees gt 1 or contains(email, 'x')", NULL, 0},
     {"not (num_employees gt 5)", NULL, 0},
@@ -83,11 +86,12 @@ static const struct {
     {"ratio eq 1 or ratio eq 2 or ratio eq 3 or ratio eq 4 or ratio eq 5 or ratio eq 6", NULL, 0},
     /* six filters in one group leave no room for the keyset filter: the larger side is kept */
     {"ratio gt 1 and ratio gt 2 and ratio gt 3 and ratio gt 4 and ratio gt 5 and ratio gt 6",
-     "[[{\"propertyName\":\"ratio\",\"operator\":\"GT\",\"value\":\"1\"},{\"propertyName\":\"ratio\",\"operator\":\"GT\",\"value\":"
+     "[[{\"propertyName\":\"ratio\",\"operator\":\"GTE\",\"value\":\"1\"},{\"propertyName\":\"ratio\",\"operator\":\"GTE\","
+     "\"value\":"
      "\"2\"},"
-     "{\"propertyName\":\"ratio\",\"operator\":\"GT\",\"value\":\"3\"},{\"propertyName\":\"ratio\",\"operator\":\"GT\",\"value\":"
+     "{\"propertyName\":\"ratio\",\"operator\":\"GTE\",\"value\":\"3\"},{\"propertyName\":\"ratio\",\"operator\":\"GTE\",\"value\":"
      "\"4\"},"
-     "{\"propertyName\":\"ratio\",\"operator\":\"GT\",\"value\":\"5\"}]]",
+     "{\"propertyName\":\"ratio\",\"operator\":\"GTE\",\"value\":\"5\"}]]",
      0},
 };
 

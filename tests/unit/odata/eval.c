@@ -152,6 +152,14 @@ static const struct {
     {"name gt 'abc'", R("name", "abcd"), T},
     {"name eq '\xEF\xBF\xBD'", R("name", "\xFF"), T},
     {"length(name) eq 2", R("name", "a\xC3"), T},
+    {"name eq '\xEF\xBF\xBD'", R("name", "\xF0\x9F\x98"), T},
+    {"length(name) eq 3", R("name", "\xED\xA0\x80"), T},
+    {"name eq 'a\xEF\xBF\xBD\xEF\xBF\xBD"
+     "b'",
+     R("name", "a\xC0\x80"
+               "b"),
+     T},
+    {"contains(name, '\xEF\xBF\xBD')", R("name", "x\x80y"), T},
     {"id eq '12'", R("id", "12"), T},
     {"contains(name, 'ilk')", R("name", "Milk"), T},
     {"contains(name, 'ILK')", R("name", "Milk"), F},
@@ -378,6 +386,9 @@ static const struct {
     {"-duration'P1D' eq duration'-P1D'", NONE, T},
     {"duration'PT36H' eq duration'P1DT12H'", NONE, T},
     {"duration'PT1H' lt 'PT61M'", NONE, T},
+    {"duration'PT1H' add duration'PT30M' eq duration'PT90M'", NONE, T},
+    {"duration'PT1H' sub 'PT2H' eq duration'-PT1H'", NONE, T},
+    {"duration'P106751991D' add duration'P1D' eq null", NONE, T},
     /* casts */
     {"cast(age, Edm.String) eq '5'", R("age", "5"), T},
     {"cast(age, Edm.String) eq '-9223372036854775808'", R("age", "-9223372036854775808"), T},
