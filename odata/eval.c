@@ -56,9 +56,12 @@ static void set_str(odata_value_t *v, const char *s, size_t len)
  * and x->need asks for a larger buffer when its maximum allows one). */
 static void *scratch_alloc(eval_t *x, size_t n, size_t align)
 {
+    static char empty_string[1];
     odata_buf_t *b = x->scratch;
     size_t off;
 
+    if (n == 0)
+        return empty_string; /* an empty result needs no room, even before the buffer has any */
     if (b == NULL)
         return NULL;
     off = (b->len + align - 1) & ~(align - 1);

@@ -469,6 +469,16 @@ static void test_scratch(void)
        "cast past the maximum is null");
     odata_buf_dispose(&scratch);
 
+    /* an empty string made before the buffer holds anything is still a string, not null */
+    odata_buf_init(&scratch, 1 << 20);
+    ok(eval_str("tolower(substring(name, 9)) ne ''", R("name", "hello"), &scratch, &status) == F,
+       "tolower of an empty substring on a fresh scratch buffer is ''");
+    odata_buf_dispose(&scratch);
+    odata_buf_init(&scratch, 1 << 20);
+    ok(eval_str("concat(substring(name, 9), '') eq ''", R("name", "hello"), &scratch, &status) == T,
+       "concat of two empty strings on a fresh scratch buffer is ''");
+    odata_buf_dispose(&scratch);
+
     /* growth: the same answer whatever the buffer held before */
     memset(big, 'a', 5000);
     big[5000] = '\0';
