@@ -745,7 +745,7 @@ static int check_after_operand(parser_t *p)
 static odata_expr_t *parse_in_list(parser_t *p, odata_expr_t *left)
 {
     odata_expr_t **items = NULL, *e = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0, cap = 0, dropped = 0;
 
     if (p->s[p->i] == '[') {
         odata__parse_error(p, 501, p->i, "JSON arrays are not supported after 'in': write a list such as ('a', 'b')");
@@ -770,8 +770,23 @@ static odata_expr_t *parse_in_list(parser_t *p, odata_expr_t *left)
         if (item == NULL || !check_comparable(p, left, item, item->pos, "in"))
             goto out;
         if (ODATA__NODE(item)->subus) {
-            odata__parse_error(p, 501, item->pos, "values finer than a microsecond are supported only in comparisons");
-            goto out;
+            /* finer than a microsecond: equal to no value the model holds, so it leaves the list */
+            ((odata__node_t *)item)->subus = 0;
+            --p->subus_pending;
+            skip_ws(p);
+            if (p->i < p->len && p->s[p->i] == ',') {
+                ++p->i;
+                skip_ws(p);
+                if (p->i < p->len && p->s[p->i] == ')') {
+                    odata__parse_error(p, 400, p->i, "expected a literal after ','");
+                    goto out;
+                }
+            } else if (p->i >= p->len || p->s[p->i] != ')') {
+                odata__parse_error(p, 400, p->i, "expected ',' or ')' in the list after 'in'");
+                goto out;
+            }
+            ++dropped;
+            continue;
         }
         if (n == cap) {
             odata_expr_t **t = realloc(items, (cap = cap ? cap * 2 : 8) * sizeof(*items));
@@ -800,6 +815,14 @@ static odata_expr_t *parse_in_list(parser_t *p, odata_expr_t *left)
         goto out;
     }
     ++p->i;
+    if (n == 0 && dropped != 0) {
+        /* every item was finer than a microsecond: nothing can be a member */
+        odata_value_t v;
+        memset(&v, 0, sizeof(v));
+        v.type = ODATA_V_BOOLEAN;
+        e = literal_node(p, left->pos, &v);
+        goto out;
+    }
     if ((e = new_node(p, ODATA_EXPR_IN, left->pos, n + 1)) == NULL)
         goto out;
     e->type = ODATA_V_BOOLEAN;
