@@ -5,7 +5,7 @@
 #
 #   deploy/test.sh                 everything
 #   deploy/test.sh -R integration  only tests whose name matches (ctest's -R)
-#   deploy/test.sh -L differential the randomized differential test of query options (DIFF_SEED=N)
+#   deploy/test.sh -L differential the randomized differential test of query options (DIFF_SEED=N replays a seed)
 #   GW_SANITIZE=1 deploy/test.sh   the same under ASan+UBSan (in build-asan/)
 set -euo pipefail
 
@@ -49,10 +49,7 @@ export GW_TEST_SIM_REFRESH=$(sed -n 's/.*refresh_token=\([^ ]*\).*/\1/p' <<<"$li
 
 cd "$BUILD"
 status=0
-if [ $# -eq 0 ]; then
-    set -- -LE differential
-    full=1
-fi
+[ $# -eq 0 ] && full=1
 ctest --output-on-failure -j2 --timeout 900 "$@" || status=$?
 
 # a short libFuzzer run of the query-option parser: clang builds just the fuzz target
