@@ -54,14 +54,15 @@ static void set_str(odata_value_t *v, const char *s, size_t len)
 
 /* n bytes of scratch aligned to `align` (a power of two); NULL when they do not fit (then the value is null,
  * and x->need asks for a larger buffer when its maximum allows one). */
+static char scratch_empty[1]; /* what an allocation of no bytes returns */
+
 static void *scratch_alloc(eval_t *x, size_t n, size_t align)
 {
-    static char empty_string[1];
     odata_buf_t *b = x->scratch;
     size_t off;
 
     if (n == 0)
-        return empty_string; /* an empty result needs no room, even before the buffer has any */
+        return scratch_empty; /* an empty result needs no room, even before the buffer has any */
     if (b == NULL)
         return NULL;
     off = (b->len + align - 1) & ~(align - 1);
@@ -80,6 +81,8 @@ static void *scratch_alloc(eval_t *x, size_t n, size_t align)
 /* Gives back the end of the last allocation, which used `used` of the bytes it took at p. */
 static void scratch_shrink(eval_t *x, char *p, size_t used)
 {
+    if (used == 0 && p == scratch_empty)
+        return; /* the empty allocation is not in the buffer */
     x->scratch->len = (size_t)(p - x->scratch->base) + used;
     x->scratch->base[x->scratch->len] = '\0';
 }
