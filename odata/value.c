@@ -1435,11 +1435,11 @@ static int put_time(char *p, int64_t tod_us, int ms3)
     return n;
 }
 
-static int put_date(char *p, int64_t days)
+static int put_date(char *p, size_t size, int64_t days)
 {
     int y, m, d;
     odata__civil_from_days(days, &y, &m, &d);
-    return sprintf(p, "%04d-%02d-%02d", y, m, d);
+    return snprintf(p, size, "%04d-%02d-%02d", y, m, d);
 }
 
 static odata_err_t append_duration(odata_buf_t *out, int64_t us, int literal)
@@ -1455,27 +1455,27 @@ static odata_err_t append_duration(odata_buf_t *out, int64_t us, int literal)
     m = s / 60 % 60;
     s %= 60;
     if (literal)
-        n += sprintf(buf + n, "duration'");
+        n += snprintf(buf + n, sizeof(buf) - n, "duration'");
     if (us < 0)
         buf[n++] = '-';
     buf[n++] = 'P';
     if (days != 0)
-        n += sprintf(buf + n, "%lluD", (unsigned long long)days);
+        n += snprintf(buf + n, sizeof(buf) - n, "%lluD", (unsigned long long)days);
     if (h != 0 || m != 0 || s != 0 || frac != 0 || days == 0) {
         buf[n++] = 'T';
         if (h != 0)
-            n += sprintf(buf + n, "%lluH", (unsigned long long)h);
+            n += snprintf(buf + n, sizeof(buf) - n, "%lluH", (unsigned long long)h);
         if (m != 0)
-            n += sprintf(buf + n, "%lluM", (unsigned long long)m);
+            n += snprintf(buf + n, sizeof(buf) - n, "%lluM", (unsigned long long)m);
         if (s != 0 || frac != 0 || (h == 0 && m == 0)) {
-            n += sprintf(buf + n, "%llu", (unsigned long long)s);
+            n += snprintf(buf + n, sizeof(buf) - n, "%llu", (unsigned long long)s);
             if (frac != 0) {
                 int digits = 6;
                 while (frac % 10 == 0) {
                     frac /= 10;
                     --digits;
                 }
-                n += sprintf(buf + n, ".%0*llu", digits, (unsigned long long)frac);
+                n += snprintf(buf + n, sizeof(buf) - n, ".%0*llu", digits, (unsigned long long)frac);
             }
             buf[n++] = 'S';
         }
@@ -1524,19 +1524,19 @@ odata_err_t odata__value_append(odata_buf_t *out, const odata_value_t *v, int li
             return append_quoted(out, v->u.str.base, v->u.str.len);
         return odata_buf_append(out, v->u.str.base, v->u.str.len);
     case ODATA_V_DATE:
-        n = put_date(buf, v->u.date);
+        n = put_date(buf, sizeof(buf), v->u.date);
         break;
     case ODATA_V_DATETIMEOFFSET: {
         int64_t local = v->u.dto.us + v->u.dto.offset_min * INT64_C(60000000);
         int64_t days = odata__floor_div(local, ODATA__US_PER_DAY);
         int off = v->u.dto.offset_min;
-        n = put_date(buf, days);
+        n = put_date(buf, sizeof(buf), days);
         buf[n++] = 'T';
         n += put_time(buf + n, local - days * ODATA__US_PER_DAY, !literal);
         if (off == 0)
             buf[n++] = 'Z';
         else
-            n += sprintf(buf + n, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+            n += snprintf(buf + n, sizeof(buf) - n, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
         break;
     }
     case ODATA_V_TIMEOFDAY:

@@ -87,7 +87,7 @@ static int append_key(const char *path)
         gw_ctl_fail("cannot make a key: no randomness available or no key id left");
         goto out;
     }
-    strcat(line, "\n");
+    memcpy(line + strlen(line), "\n", 2); /* room was kept above */
     if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) || fsync(fd) != 0) {
         gw_ctl_fail("cannot write %s: %s", path, strerror(errno));
         goto out;
