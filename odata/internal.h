@@ -27,4 +27,21 @@ void odata__buf_truncate(odata_buf_t *b, size_t len);
  */
 size_t odata__utf8_next(const char *s, size_t len, int32_t *cp);
 
+/* A point in time read from its upstream text: milliseconds since the epoch in UTC, and how it was written. */
+typedef struct st_odata__instant_t {
+    int64_t utc_ms;
+    int64_t local_ms; /* utc_ms shifted by the offset */
+    int date_only;
+    int has_offset;
+    int offset_min; /* 0 for Z or no offset */
+    char offset[7]; /* "+HH:MM" as given, when has_offset */
+} odata__instant_t;
+
+/**
+ * Reads the upstream text form of a Date or DateTimeOffset: epoch milliseconds, or
+ * YYYY-MM-DD[Thh:mm[:ss[.f+]][Z|(+|-)hh:mm]] in years 1..9999. Returns 1 when it is one. Both the JSON
+ * writer and the $filter evaluator read values through it, so they never disagree.
+ */
+int odata__instant_parse(const char *s, size_t len, odata__instant_t *t);
+
 #endif

@@ -409,17 +409,8 @@ static int expect(const char *s, size_t len, size_t *i, char c)
     return 1;
 }
 
-/* A point in time: milliseconds since the epoch in UTC, and how it was written. */
-typedef struct st_instant_t {
-    int64_t utc_ms;
-    int64_t local_ms; /* utc_ms shifted by the offset */
-    int date_only;
-    int has_offset;
-    char offset[7]; /* "+HH:MM" as given, when has_offset */
-} instant_t;
-
 /* -?digits, in the range of years 1..9999 */
-static int parse_epoch_ms(const char *s, size_t len, instant_t *t)
+static int parse_epoch_ms(const char *s, size_t len, odata__instant_t *t)
 {
     size_t i = 0;
     int negative = 0;
@@ -447,7 +438,7 @@ static int parse_epoch_ms(const char *s, size_t len, instant_t *t)
 }
 
 /* YYYY-MM-DD[Thh:mm[:ss[.f+]][Z|(+|-)hh:mm]] */
-static int parse_iso(const char *s, size_t len, instant_t *t)
+static int parse_iso(const char *s, size_t len, odata__instant_t *t)
 {
     size_t i = 0;
     int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, offset = 0;
@@ -492,6 +483,7 @@ static int parse_iso(const char *s, size_t len, instant_t *t)
             if (om > 59 || oh * 60 + om > MAX_OFFSET_MINUTES)
                 return 0;
             offset = (s[start] == '-' ? -1 : 1) * (oh * 60 + om);
+            t->offset_min = offset;
             memcpy(t->offset, s + start, 6);
             t->offset[6] = '\0';
             t->has_offset = 1;
@@ -504,7 +496,7 @@ static int parse_iso(const char *s, size_t len, instant_t *t)
     return t->utc_ms >= MIN_EPOCH_MS && t->utc_ms <= MAX_EPOCH_MS;
 }
 
-static int parse_instant(const char *s, size_t len, instant_t *t)
+int odata__instant_parse(const char *s, size_t len, odata__instant_t *t)
 {
     memset(t, 0, sizeof(*t));
     if (len != 0 && (is_digit(s[0]) || s[0] == '-') && parse_epoch_ms(s, len, t))
@@ -544,11 +536,11 @@ static char *put_date(char *p, int64_t ms, int64_t *ms_of_day)
 
 static odata_err_t write_date(odata_buf_t *out, const char *s, size_t len)
 {
-    instant_t t;
+    odata__instant_t t;
     char text[sizeof("\"YYYY-MM-DD\"")], *p = text;
     int64_t ms_of_day;
 
-    if (!parse_instant(s, len, &t))
+    if (!odata__instant_parse(s, len, &t))
         return ODATA_ERR_INVALID;
     *p++ = '"';
     /* a date alone is taken as written; anything with a time of day gives its UTC date */
@@ -559,11 +551,11 @@ static odata_err_t write_date(odata_buf_t *out, const char *s, size_t len)
 
 static odata_err_t write_datetime(odata_buf_t *out, const char *s, size_t len)
 {
-    instant_t t;
+    odata__instant_t t;
     char text[sizeof("\"YYYY-MM-DDTHH:MM:SS.sss+HH:MM\"")], *p = text;
     int64_t ms_of_day;
 
-    if (!parse_instant(s, len, &t))
+    if (!odata__instant_parse(s, len, &t))
         return ODATA_ERR_INVALID;
     /* with an offset the local time is written with that offset; without one, the UTC time with Z */
     *p++ = '"';
@@ -669,10 +661,16 @@ out:
 
 odata_err_t odata_feed_begin(odata_buf_t *out, const char *context_url)
 {
+    return odata_feed_begin_count(out, context_url, -1);
+}
+
+odata_err_t odata_feed_begin_count(odata_buf_t *out, const char *context_url, int64_t count)
+{
     size_t start = out->len;
     odata_err_t result;
 
     if ((result = odata_buf_appends(out, "{\"@odata.context\":")) || (result = append_cstring(out, context_url)) ||
+        (count >= 0 && (result = odata_buf_appendf(out, ",\"@odata.count\":%lld", (long long)count))) ||
         (result = odata_buf_appends(out, ",\"value\":[")))
         odata__buf_truncate(out, start);
     return result;

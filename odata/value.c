@@ -10,9 +10,6 @@
 
 #define MAX_EXPONENT 400 /* as odata_json_value */
 #define MS_PER_DAY INT64_C(86400000)
-#define MIN_EPOCH_MS INT64_C(-62135596800000)
-#define MAX_EPOCH_MS INT64_C(253402300799999)
-#define MAX_OFFSET_MINUTES (14 * 60)
 /* decimals whose exponent passes this are refused, which keeps exponent arithmetic within int */
 #define DEC_MAX_EXPONENT 100000000
 /* digits of the intermediate integers of decimal arithmetic */
@@ -720,105 +717,6 @@ static int expect(const char *s, size_t len, size_t *i, char c)
     return 1;
 }
 
-/* The upstream forms of Date and DateTimeOffset, read exactly as odata_json_value reads them. */
-typedef struct st_instant_t {
-    int64_t utc_ms;
-    int64_t local_ms;
-    int date_only;
-    int offset_min;
-} instant_t;
-
-static int parse_epoch_ms(const char *s, size_t len, instant_t *t)
-{
-    size_t i = 0;
-    int negative = 0;
-    int64_t v = 0;
-
-    if (i < len && s[i] == '-') {
-        negative = 1;
-        ++i;
-    }
-    if (i == len)
-        return 0;
-    for (; i < len; ++i) {
-        if (!is_digit(s[i]))
-            return 0;
-        v = v * 10 + (s[i] - '0');
-        if (v > MAX_EPOCH_MS + 1)
-            return 0;
-    }
-    if (negative)
-        v = -v;
-    if (v < MIN_EPOCH_MS || v > MAX_EPOCH_MS)
-        return 0;
-    t->utc_ms = t->local_ms = v;
-    return 1;
-}
-
-static int parse_iso(const char *s, size_t len, instant_t *t)
-{
-    size_t i = 0;
-    int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, offset = 0;
-
-    if (!read_digits(s, len, &i, 4, &y) || !expect(s, len, &i, '-') || !read_digits(s, len, &i, 2, &mo) ||
-        !expect(s, len, &i, '-') || !read_digits(s, len, &i, 2, &d))
-        return 0;
-    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > odata__days_in_month(y, mo))
-        return 0;
-    if (i == len) {
-        t->date_only = 1;
-    } else {
-        if (s[i] != 'T' && s[i] != 't')
-            return 0;
-        ++i;
-        if (!read_digits(s, len, &i, 2, &h) || !expect(s, len, &i, ':') || !read_digits(s, len, &i, 2, &mi))
-            return 0;
-        if (i < len && s[i] == ':') {
-            ++i;
-            if (!read_digits(s, len, &i, 2, &sec))
-                return 0;
-            if (i < len && s[i] == '.') {
-                size_t start = ++i;
-                for (; i < len && is_digit(s[i]); ++i)
-                    if (i - start < 3)
-                        ms = ms * 10 + (s[i] - '0');
-                if (i == start)
-                    return 0;
-                for (size_t k = i - start; k < 3; ++k)
-                    ms *= 10;
-            }
-        }
-        if (h > 23 || mi > 59 || sec > 59)
-            return 0;
-        if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
-            ++i;
-        } else if (i < len && (s[i] == '+' || s[i] == '-')) {
-            size_t start = i++;
-            int oh, om;
-            if (!read_digits(s, len, &i, 2, &oh) || !expect(s, len, &i, ':') || !read_digits(s, len, &i, 2, &om))
-                return 0;
-            if (om > 59 || oh * 60 + om > MAX_OFFSET_MINUTES)
-                return 0;
-            offset = (s[start] == '-' ? -1 : 1) * (oh * 60 + om);
-        }
-        if (i != len)
-            return 0;
-    }
-    t->offset_min = offset;
-    t->local_ms = odata__days_from_civil(y, mo, d) * MS_PER_DAY + ((h * 60 + mi) * 60 + sec) * INT64_C(1000) + ms;
-    t->utc_ms = t->local_ms - offset * INT64_C(60000);
-    return t->utc_ms >= MIN_EPOCH_MS && t->utc_ms <= MAX_EPOCH_MS;
-}
-
-static int parse_instant(const char *s, size_t len, instant_t *t)
-{
-    memset(t, 0, sizeof(*t));
-    if (len != 0 && (is_digit(s[0]) || s[0] == '-') && parse_epoch_ms(s, len, t))
-        return 1;
-    memset(t, 0, sizeof(*t));
-    return parse_iso(s, len, t);
-}
-
 /* -?digits('.'0+)? within the range of a signed 64-bit integer */
 static odata_err_t parse_int64(const char *s, size_t len, int64_t *out)
 {
@@ -859,7 +757,7 @@ static odata_err_t parse_int64(const char *s, size_t len, int64_t *out)
 odata_err_t odata_value_parse(odata_type_t type, const char *s, size_t len, odata_value_t *out)
 {
     odata__num_t n;
-    instant_t t;
+    odata__instant_t t;
     odata_err_t result;
 
     memset(out, 0, sizeof(*out));
@@ -902,14 +800,14 @@ odata_err_t odata_value_parse(odata_type_t type, const char *s, size_t len, odat
         out->type = ODATA_V_DOUBLE;
         return ODATA_OK;
     case ODATA_TYPE_DATE:
-        if (!parse_instant(s, len, &t))
+        if (!odata__instant_parse(s, len, &t))
             return ODATA_ERR_INVALID;
         /* a date alone is taken as written; anything with a time of day gives its UTC date */
         out->type = ODATA_V_DATE;
         out->u.date = (int32_t)odata__floor_div(t.date_only ? t.local_ms : t.utc_ms, MS_PER_DAY);
         return ODATA_OK;
     case ODATA_TYPE_DATETIMEOFFSET:
-        if (!parse_instant(s, len, &t))
+        if (!odata__instant_parse(s, len, &t))
             return ODATA_ERR_INVALID;
         out->type = ODATA_V_DATETIMEOFFSET;
         out->u.dto.us = t.utc_ms * 1000;
