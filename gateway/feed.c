@@ -198,12 +198,7 @@ static int write_begin(gw_feed_t *f)
     gw_add_odata_version(r->req);
     h2o_start_response(r->req, &f->generator);
     f->started = 1;
-    if (odata_buf_appends(&f->out, "{\"@odata.context\":") != ODATA_OK ||
-        odata_json_string(&f->out, f->context_url, strlen(f->context_url)) != ODATA_OK)
-        return -1;
-    if (f->query->count && odata_buf_appendf(&f->out, ",\"@odata.count\":%" PRId64, f->total) != ODATA_OK)
-        return -1;
-    return odata_buf_appends(&f->out, ",\"value\":[") == ODATA_OK ? 0 : -1;
+    return odata_feed_begin_count(&f->out, f->context_url, f->query->count ? f->total : -1) == ODATA_OK ? 0 : -1;
 }
 
 static void send_count(gw_feed_t *f, int64_t n)
@@ -291,14 +286,7 @@ static void emit(gw_feed_t *f)
         char *link = NULL;
         if (more && !top_reached && (link = next_link(f, cursor)) == NULL)
             goto internal;
-        odata_err_t e = odata_buf_appends(&f->out, "]");
-        if (e == ODATA_OK && link != NULL) {
-            e = odata_buf_appends(&f->out, ",\"@odata.nextLink\":");
-            if (e == ODATA_OK)
-                e = odata_json_string(&f->out, link, strlen(link));
-        }
-        if (e == ODATA_OK)
-            e = odata_buf_appends(&f->out, "}");
+        odata_err_t e = odata_feed_end(&f->out, link);
         free(link);
         if (e != ODATA_OK)
             goto internal;

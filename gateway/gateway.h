@@ -53,9 +53,12 @@ void gw_odata_register(h2o_hostconf_t *hostconf);
 /** The adapter that lets store/'s PostgreSQL pool run on the h2o loop. */
 store_pg_loop_t gw_pg_loop(h2o_evloop_t *evloop);
 
-/** Signs an upstream cursor for a given data source and entity set; returns a new string (free()). */
-char *gw_skiptoken_sign(const char *ds, const char *set, const char *cursor);
-/** Verifies a $skiptoken; returns the cursor as a new string (free()) or NULL when invalid or foreign. */
-char *gw_skiptoken_verify(const char *ds, const char *set, const char *token, size_t len);
+/**
+ * Signs a paging state `payload` for a data source and a `scope` (the entity set and the query options
+ * it belongs to); returns the $skiptoken as a new string (free()).
+ */
+char *gw_skiptoken_sign(const char *ds, const char *scope, const char *payload);
+/** Verifies a $skiptoken for ds and scope; returns the payload as a new string (free()) or NULL when invalid or foreign. */
+char *gw_skiptoken_verify(const char *ds, const char *scope, const char *token, size_t len);
 
 #endif

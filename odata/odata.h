@@ -190,6 +190,8 @@ odata_err_t odata_json_value(odata_buf_t *out, odata_type_t type, const char *s,
 
 /** Appends `{"@odata.context":"<context_url>","value":[` (the URL JSON-escaped). On failure the buffer is unchanged. */
 odata_err_t odata_feed_begin(odata_buf_t *out, const char *context_url);
+/** Like odata_feed_begin, with `"@odata.count":<count>` before the value when count >= 0. */
+odata_err_t odata_feed_begin_count(odata_buf_t *out, const char *context_url, int64_t count);
 /**
  * Appends `]` then `,"@odata.nextLink":"<next_link>"` when next_link is not NULL, then `}`. On failure the
  * buffer is unchanged.
