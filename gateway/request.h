@@ -4,6 +4,7 @@
 
 #include "gateway/gateway.h"
 #include "hubspot/plan.h"
+#include "hubspot/read.h"
 #include "odata/query.h"
 
 #define GW_MAX_OUT (32 * 1024 * 1024)
@@ -14,25 +15,18 @@ typedef struct st_gw_feed_t {
     h2o_generator_t generator;
     const odata_entity_set_t *set;
     odata_query_t *query;
-    hs_plan_t plan;
     json_t *hs_props;  /* property metadata of the set's object (a reference) */
-    int use_search;    /* HubSpot's search endpoint with keyset paging on hs_object_id */
-    int residual;      /* the exact filter is evaluated on the stream */
-    char *cursor;      /* list: HubSpot's `after`; search: the last record id */
+    hs_read_t rd;      /* the columns, the pushed filter, the residual and the scans */
     int64_t emitted;   /* rows written for this query so far, over all pages (for $top) */
     int64_t skip_left; /* rows still to skip (for $skip) */
-    int64_t counted;   /* rows counted for /$count */
-    int64_t total;     /* HubSpot's total, -1 when unknown */
+    int64_t counted;   /* rows counted by the counting pass */
+    int64_t total;     /* the count, -1 when unknown */
     size_t page_rows;  /* rows written in this response */
-    const odata_property_t **out_props;
-    size_t nout;
-    char *hs_properties; /* comma-separated HubSpot property names requested */
-    char *scope;         /* what a $skiptoken is bound to: entity set and query options */
-    char *next_query;    /* the query options carried into @odata.nextLink */
+    char *scope;       /* what a $skiptoken is bound to: entity set and query options */
+    char *next_query;  /* the query options carried into @odata.nextLink */
     char *context_url;
     hs_call_t *page_call;
-    json_t *ready; /* a parsed page waiting for the client */
-    char *ready_cursor;
+    json_t *ready; /* the rows of a page waiting for the client */
     int ready_more;
     odata_buf_t out;
     odata_buf_t scratch;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hubspot/internal.h"
+#include "hubspot/scan.h"
 
 #define PROPS_TTL_MS (5 * 60 * 1000)
 
@@ -173,9 +174,11 @@ odata_model_t *hs_model_build(hs_client_t *client, int64_t portal_id, json_t *de
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    /* what the feed serves: $filter, $top, $skip, $count, $select; not yet $orderby */
+    /* what the feed serves: $filter, $top, $skip, $count, $select, and $orderby on the properties HubSpot sorts as
+     * OData does */
     m->capabilities.annotate = 1;
     m->capabilities.filterable = 1;
+    m->capabilities.sortable = 1;
     m->capabilities.top = 1;
     m->capabilities.skip = 1;
     m->capabilities.countable = 1;
@@ -231,6 +234,8 @@ odata_model_t *hs_model_build(hs_client_t *client, int64_t portal_id, json_t *de
                     goto fail;
             }
         }
+        for (j = 0; j < set->nprops; ++j)
+            set->props[j].sortable = hs_sort_kind(&set->props[j], results) != HS_SORT_NONE;
     }
     return m;
 

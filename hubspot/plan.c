@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "hubspot/plan.h"
+#include "hubspot/scan.h"
 
 #define DAY_MS INT64_C(86400000)
 
@@ -399,4 +400,21 @@ void hs_plan_dispose(hs_plan_t *plan)
 {
     json_decref(plan->groups);
     plan->groups = NULL;
+}
+
+hs_sort_kind_t hs_sort_kind(const odata_property_t *p, json_t *hs_props)
+{
+    switch (kind_of(p, hs_props)) {
+    case KIND_ID:
+        return HS_SORT_ID;
+    case KIND_NUMBER:
+        return HS_SORT_NUMBER;
+    case KIND_DATE:
+        return HS_SORT_DATE;
+    case KIND_DATETIME:
+        return HS_SORT_DATETIME;
+    default:
+        /* strings and enumerations sort case-insensitively; booleans and others in HubSpot's own order */
+        return HS_SORT_NONE;
+    }
 }

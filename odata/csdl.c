@@ -130,10 +130,38 @@ static int write_bool_annotation(xmlTextWriterPtr w, const char *term, int value
                : 0;
 }
 
-static int write_capabilities(xmlTextWriterPtr w, const odata_capabilities_t *c)
+/* SortRestrictions: Sortable, and the properties that are not (NonSortableProperties) */
+static int write_sort_restrictions(xmlTextWriterPtr w, const odata_entity_set_t *set, int sortable)
+{
+    int any = 0;
+    if (!sortable)
+        return write_record_annotation(w, "Capabilities.SortRestrictions", "Sortable", 0);
+    for (size_t i = 0; i < set->nprops; ++i)
+        any |= !set->props[i].sortable;
+    if (xmlTextWriterStartElement(w, X("Annotation")) < 0 ||
+        xmlTextWriterWriteAttribute(w, X("Term"), X("Capabilities.SortRestrictions")) < 0 ||
+        xmlTextWriterStartElement(w, X("Record")) < 0 || xmlTextWriterStartElement(w, X("PropertyValue")) < 0 ||
+        xmlTextWriterWriteAttribute(w, X("Property"), X("Sortable")) < 0 ||
+        xmlTextWriterWriteAttribute(w, X("Bool"), X("true")) < 0 || xmlTextWriterEndElement(w) < 0)
+        return -1;
+    if (any) {
+        if (xmlTextWriterStartElement(w, X("PropertyValue")) < 0 ||
+            xmlTextWriterWriteAttribute(w, X("Property"), X("NonSortableProperties")) < 0 ||
+            xmlTextWriterStartElement(w, X("Collection")) < 0)
+            return -1;
+        for (size_t i = 0; i < set->nprops; ++i)
+            if (!set->props[i].sortable && xmlTextWriterWriteElement(w, X("PropertyPath"), X(set->props[i].name)) < 0)
+                return -1;
+        if (xmlTextWriterEndElement(w) < 0 || xmlTextWriterEndElement(w) < 0)
+            return -1;
+    }
+    return xmlTextWriterEndElement(w) < 0 || xmlTextWriterEndElement(w) < 0 ? -1 : 0;
+}
+
+static int write_capabilities(xmlTextWriterPtr w, const odata_entity_set_t *set, const odata_capabilities_t *c)
 {
     return write_record_annotation(w, "Capabilities.FilterRestrictions", "Filterable", c->filterable) < 0 ||
-                   write_record_annotation(w, "Capabilities.SortRestrictions", "Sortable", c->sortable) < 0 ||
+                   write_sort_restrictions(w, set, c->sortable) < 0 ||
                    write_bool_annotation(w, "Capabilities.TopSupported", c->top) < 0 ||
                    write_bool_annotation(w, "Capabilities.SkipSupported", c->skip) < 0 ||
                    write_record_annotation(w, "Capabilities.CountRestrictions", "Countable", c->countable) < 0 ||
@@ -179,7 +207,7 @@ static int write_document(xmlTextWriterPtr w, const odata_model_t *m, odata_buf_
         if (xmlTextWriterStartElement(w, X("EntitySet")) < 0 || xmlTextWriterWriteAttribute(w, X("Name"), X(m->sets[i].name)) < 0 ||
             xmlTextWriterWriteFormatAttribute(w, X("EntityType"), "%s.%s", m->namespace_, m->sets[i].type_name) < 0)
             return -1;
-        if (m->capabilities.annotate && write_capabilities(w, &m->capabilities) < 0)
+        if (m->capabilities.annotate && write_capabilities(w, &m->sets[i], &m->capabilities) < 0)
             return -1;
         if (xmlTextWriterEndElement(w) < 0)
             return -1;

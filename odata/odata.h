@@ -65,6 +65,7 @@ typedef struct st_odata_property_t {
     char *label;  /* human-readable label (Core.Description), may be NULL */
     odata_type_t type;
     int nullable;
+    int sortable; /* $orderby accepts it (when the model's capabilities say sortable); 0 after adding */
 } odata_property_t;
 
 typedef struct st_odata_entity_set_t {
@@ -79,8 +80,8 @@ typedef struct st_odata_entity_set_t {
 /* What the service supports on every entity set, written to $metadata as Org.OData.Capabilities.V1
  * annotations so that clients (Power BI) fold only what is served. */
 typedef struct st_odata_capabilities_t {
-    int annotate; /* write the annotations at all */
-    int filterable, sortable, top, skip, countable, select;
+    int annotate;                                           /* write the annotations at all */
+    int filterable, sortable, top, skip, countable, select; /* sortable: by the properties marked sortable */
 } odata_capabilities_t;
 
 typedef struct st_odata_model_t {
