@@ -76,14 +76,19 @@ static json_t *filter_new(const char *prop, const char *op, const char *value)
     return f;
 }
 
+static int64_t cap_of(const hs_scan_t *s)
+{
+    return s->cap > 0 ? s->cap : HS_SEARCH_CAP;
+}
+
 static int page_limit(const hs_scan_t *s)
 {
     int limit = s->limit > 0 ? s->limit : HS_SEARCH_PAGE;
     if (s->phase == HS_PHASE_WINDOW) {
         if (s->probing)
             return 1;
-        if (HS_SEARCH_CAP - s->offset < limit)
-            limit = (int)(HS_SEARCH_CAP - s->offset);
+        if (cap_of(s) - s->offset < limit)
+            limit = (int)(cap_of(s) - s->offset);
     }
     return limit;
 }
@@ -176,7 +181,7 @@ int hs_scan_request(hs_scan_t *s, odata_buf_t *path, char **body)
             json_array_append_new(extra, filter_new(s->sort_prop, s->descending ? "LT" : "GT", s->bound));
         sort_prop = s->sort_prop;
         descending = s->descending;
-        after = s->probing ? HS_SEARCH_CAP - 1 : s->offset;
+        after = s->probing ? cap_of(s) - 1 : s->offset;
         break;
     default:
         break;
@@ -389,7 +394,7 @@ static int take_window(hs_scan_t *s, json_t *results, json_t *rows, int limit, c
         json_array_append(rows, rec);
     }
     s->offset += (int64_t)json_array_size(results);
-    if (json_array_size(results) == (size_t)limit && s->offset < HS_SEARCH_CAP)
+    if (json_array_size(results) == (size_t)limit && s->offset < cap_of(s))
         return 0;
     if (have_end) {
         /* the end value was not reached (records changed meanwhile): continue from it */
@@ -461,7 +466,7 @@ int hs_scan_take(hs_scan_t *s, const char *body, size_t len, json_t **rows, char
         sort_key_t k;
         s->held = NULL;
         s->probing = 0;
-        if (json_array_size(results) > 1 || held == NULL) {
+        if (json_array_size(results) > 1) {
             json_decref(held);
             set_err(err, errlen, "HubSpot answered the probe with more than one record");
             goto out;
@@ -471,6 +476,11 @@ int hs_scan_take(hs_scan_t *s, const char *body, size_t len, json_t **rows, char
             json_decref(held);
             s->window_end[0] = '\0';
             set_err(err, errlen, "HubSpot's search answered with a record without a readable value of the sort property");
+            goto out;
+        }
+        if (held == NULL) {
+            /* resumed while the probe was out: the window's first page comes next */
+            r = 0;
             goto out;
         }
         r = take_window(s, held, out, page_limit(s), err, errlen);
@@ -483,7 +493,7 @@ int hs_scan_take(hs_scan_t *s, const char *body, size_t len, json_t **rows, char
         s->phase = HS_PHASE_DONE;
         goto out;
     }
-    if (s->offset == 0 && s->window_end[0] == '\0' && s->total > HS_SEARCH_CAP && json_array_size(results) == (size_t)limit) {
+    if (s->offset == 0 && s->window_end[0] == '\0' && s->total > cap_of(s) && json_array_size(results) == (size_t)limit) {
         s->held = json_incref(results);
         s->probing = 1;
         r = 0;
@@ -510,10 +520,11 @@ static const char *or_tilde(const char *s)
 odata_err_t hs_scan_save(const hs_scan_t *s, odata_buf_t *out)
 {
     static const char modes[] = "LKO", phases[] = "MNWTD";
-    /* a probe in flight is forgotten: the window is read again from its start */
-    int64_t offset = s->held != NULL || s->probing ? 0 : s->offset;
+    /* with the probe out, the first page it holds is forgotten: the probe, then that page, are asked for again ("p") */
+    if (s->probing)
+        return odata_buf_appendf(out, "%c%c %s %s p ~", modes[s->mode], phases[s->phase], or_tilde(s->cursor), or_tilde(s->bound));
     return odata_buf_appendf(out, "%c%c %s %s %" PRId64 " %s", modes[s->mode], phases[s->phase], or_tilde(s->cursor),
-                             or_tilde(s->bound), offset, or_tilde(s->held != NULL || s->probing ? "" : s->window_end));
+                             or_tilde(s->bound), s->offset, or_tilde(s->window_end));
 }
 
 static int field(char *dst, size_t dstsz, const char *src, size_t n)
@@ -536,7 +547,8 @@ int hs_scan_restore(hs_scan_t *s, const char *text)
     static const char modes[] = "LKO", phases[] = "MNWTD";
     const char *f[5], *p = text;
     size_t len[5];
-    char num[24], *end;
+    char num[24], *end = NULL;
+    int probing;
 
     for (int i = 0; i < 5; ++i) {
         const char *sp = strchr(p, ' ');
@@ -556,8 +568,10 @@ int hs_scan_restore(hs_scan_t *s, const char *text)
         return -1;
     memcpy(num, f[3], len[3]);
     num[len[3]] = '\0';
-    s->offset = strtoll(num, &end, 10);
-    if (*end != '\0' || s->offset < 0 || s->offset >= HS_SEARCH_CAP)
+    probing = strcmp(num, "p") == 0;
+    s->offset = probing ? 0 : strtoll(num, &end, 10);
+    if ((!probing && *end != '\0') || s->offset < 0 || s->offset >= cap_of(s) ||
+        (probing && (phase != HS_PHASE_WINDOW || s->window_end[0] != '\0')))
         return -1;
     if (s->cursor[0] != '\0' && s->mode != HS_SCAN_LIST) {
         int64_t id;
@@ -571,6 +585,6 @@ int hs_scan_restore(hs_scan_t *s, const char *text)
     if (phase == HS_PHASE_TIE && s->bound[0] == '\0')
         return -1;
     s->phase = phase;
-    s->probing = 0;
+    s->probing = probing;
     return 0;
 }

@@ -51,6 +51,7 @@ typedef struct st_hs_scan_t {
     hs_sort_kind_t sort_kind;
     int descending;
     int limit;    /* page size of search requests; 0: HS_SEARCH_PAGE */
+    int64_t cap;  /* results a search pages through at most; 0: HS_SEARCH_CAP */
     int64_t need; /* the reader stops after this many records (-1: unknown), so a first page that holds them is the last */
     /* position */
     hs_scan_phase_t phase;
