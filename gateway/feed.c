@@ -42,11 +42,12 @@ static void feed_log(gw_feed_t *f, const char *outcome)
     gw_odata_req_t *r = req_of(f);
     gw_log(GW_LOG_INFO, "feed",
            "portal=%lld token=%lld ds=%s set=%s%s search=%d residual=%d ordered=%d rows=%lld seen=%zu bytes=%zu hubspot_calls=%zu "
+           "retries=%zu "
            "ms=%llu "
            "outcome=%s",
            (long long)r->portal_id, (long long)r->token_id, r->ds, r->set_name, r->route == GW_ROUTE_COUNT ? "/$count" : "",
            f->rd.scan.mode != HS_SCAN_LIST, f->rd.residual, f->rd.scan.mode == HS_SCAN_ORDERED,
-           (long long)(r->route == GW_ROUTE_COUNT ? f->counted : f->emitted), f->rows_seen, f->bytes, f->hs_calls,
+           (long long)(r->route == GW_ROUTE_COUNT ? f->counted : f->emitted), f->rows_seen, f->bytes, f->hs_calls, f->hs_retries,
            (unsigned long long)(h2o_now(gw.evloop) - r->started_at), outcome);
 }
 
@@ -280,6 +281,7 @@ static void on_page(hs_call_t *call, void *data)
     char err[256];
 
     f->page_call = NULL;
+    f->hs_retries += hs_call_retries(call);
     if (hs_call_error(call) != HS_OK) {
         const char *code;
         int status = gw_hs_status_of(call, &code);

@@ -26,10 +26,12 @@ typedef struct st_gw_config_t {
     const char *client_id;
     const char *client_secret;
     const char *master_key_file;
-    const char *master_key;    /* keyring text from the environment */
-    const char *public_url;    /* base of absolute URLs in responses; NULL: from the request */
-    const char *api_key_param; /* query parameter that may carry the token (Power BI "Web API" key) */
-    size_t page_size;          /* rows per OData response before @odata.nextLink */
+    const char *master_key;       /* keyring text from the environment */
+    const char *public_url;       /* base of absolute URLs in responses; NULL: from the request */
+    const char *api_key_param;    /* query parameter that may carry the token (Power BI "Web API" key) */
+    size_t page_size;             /* rows per OData response before @odata.nextLink */
+    int hubspot_max_attempts;     /* tries of one HubSpot request that fails with 5xx or on the network */
+    long hubspot_retry_budget_ms; /* no retry starts later than this after a request's first try */
     int db_pool_size;
 } gw_config_t;
 

@@ -31,6 +31,10 @@ static void usage(FILE *fp)
                 "  --public-url URL          base of absolute URLs in answers (GATEWAY_PUBLIC_URL, default from the request)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
                 "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
+                "  --hubspot-max-attempts N  tries of a HubSpot request failing with 5xx or on the network\n"
+                "                            (GATEWAY_HUBSPOT_MAX_ATTEMPTS, default 6)\n"
+                "  --hubspot-retry-budget S  seconds after a request's first try past which it is not retried, 429s\n"
+                "                            included (GATEWAY_HUBSPOT_RETRY_BUDGET, default 60)\n"
                 "  --log-level LEVEL         error, warn, info or debug (GATEWAY_LOG_LEVEL, default info)\n");
 }
 
@@ -52,9 +56,12 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"api-key-param", required_argument, NULL, 'a'},
                                              {"page-size", required_argument, NULL, 'p'},
                                              {"log-level", required_argument, NULL, 'v'},
+                                             {"hubspot-max-attempts", required_argument, NULL, 'A'},
+                                             {"hubspot-retry-budget", required_argument, NULL, 'B'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
+    const char *attempts = env_or("GATEWAY_HUBSPOT_MAX_ATTEMPTS", "6"), *budget = env_or("GATEWAY_HUBSPOT_RETRY_BUDGET", "60");
     int ch;
 
     c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
@@ -99,6 +106,12 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
         case 'v':
             level = optarg;
             break;
+        case 'A':
+            attempts = optarg;
+            break;
+        case 'B':
+            budget = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -118,6 +131,18 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
         return -1;
     }
     c->page_size = (size_t)ps;
+    long n = strtol(attempts, &endp, 10);
+    if (*endp != '\0' || n < 1 || n > 20) {
+        fprintf(stderr, "odata-gateway: --hubspot-max-attempts must be a number from 1 to 20\n");
+        return -1;
+    }
+    c->hubspot_max_attempts = (int)n;
+    n = strtol(budget, &endp, 10);
+    if (*endp != '\0' || n < 1 || n > 3600) {
+        fprintf(stderr, "odata-gateway: --hubspot-retry-budget must be a number of seconds from 1 to 3600\n");
+        return -1;
+    }
+    c->hubspot_retry_budget_ms = n * 1000;
     if (strcmp(level, "error") == 0)
         gw_log_level = GW_LOG_ERROR;
     else if (strcmp(level, "warn") == 0)
@@ -317,8 +342,13 @@ int main(int argc, char **argv)
         return 1;
     }
     {
-        hs_client_config_t hc = {gw.config.hubspot_base_url, gw.config.client_id, gw.config.client_secret, 120000,
-                                 32 * 1024 * 1024};
+        hs_client_config_t hc = {.base_url = gw.config.hubspot_base_url,
+                                 .client_id = gw.config.client_id,
+                                 .client_secret = gw.config.client_secret,
+                                 .timeout_ms = 120000,
+                                 .max_body = 32 * 1024 * 1024,
+                                 .max_attempts = gw.config.hubspot_max_attempts,
+                                 .retry_budget_ms = gw.config.hubspot_retry_budget_ms};
         gw.hubspot = hs_client_create(gw.hsloop, &hc);
     }
     {

@@ -31,7 +31,7 @@ typedef struct st_gw_feed_t {
     odata_buf_t out;
     odata_buf_t scratch;
     int64_t now_us;
-    size_t bytes, hs_calls, rows_seen;
+    size_t bytes, hs_calls, hs_retries, rows_seen;
     int started, sending, done, error_pending;
 } gw_feed_t;
 

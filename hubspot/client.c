@@ -1,16 +1,24 @@
 /*
  * Calls to HubSpot on behalf of a portal. Each portal's access token lives in memory only; when it is
  * missing or about to expire, one refresh (POST /oauth/v1/token) runs and every call of that portal
- * waits for it. A 401 answer drops the token, refreshes once and retries the call.
+ * waits for it. A 401 answer drops the token, refreshes once and retries the call. 5xx answers,
+ * network failures (refused, reset, timed out, truncated) and 429s are tried again after a delay:
+ * exponential backoff with jitter for failures, at least a second for a 429 (longer each time for the
+ * ten-secondly limit), within a bound on attempts and on the time since the first try. A 429 for the
+ * daily limit is final: waiting would take hours.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <time.h>
 #include <openssl/crypto.h>
 #include "hubspot/internal.h"
 
 #define TOKEN_MARGIN_MS (5 * 60 * 1000) /* refresh this long before HubSpot's expiry */
 #define MAX_TOKEN_BODY (64 * 1024)
+#define BACKOFF_MAX_MS 8000
+#define RATE_WAIT_MAX_MS 10000
 
 typedef struct st_hs_portal_t hs_portal_t;
 
@@ -22,6 +30,9 @@ struct st_hs_client_t {
     char *client_secret;
     long timeout_ms;
     size_t max_body;
+    int max_attempts;
+    long retry_budget_ms, retry_base_ms;
+    uint64_t rng;
     hs_portal_t *portals;
     struct st_props_entry_t *props;
 };
@@ -53,6 +64,9 @@ struct st_hs_call_t {
     CURL *easy;
     struct curl_slist *headers;
     hs_tick_t done_tick;
+    hs_tick_t retry_tick;
+    uint64_t first_at; /* h2o_now() of the first try */
+    unsigned failures, rate_limited, retries;
     /* result */
     hs_err_t err;
     long status;
@@ -62,6 +76,7 @@ struct st_hs_call_t {
 };
 
 static void call_send(hs_call_t *call);
+static int retry_later(hs_call_t *call, int rate_limited, int secondly);
 
 static char *xstrdup(const char *s)
 {
@@ -88,6 +103,10 @@ hs_client_t *hs_client_create(hs_loop_t *loop, const hs_client_config_t *config)
     c->client_secret = xstrdup(config->client_secret != NULL ? config->client_secret : "");
     c->timeout_ms = config->timeout_ms > 0 ? config->timeout_ms : 60000;
     c->max_body = config->max_body > 0 ? config->max_body : 32 * 1024 * 1024;
+    c->max_attempts = config->max_attempts > 0 ? config->max_attempts : 6;
+    c->retry_budget_ms = config->retry_budget_ms > 0 ? config->retry_budget_ms : 60000;
+    c->retry_base_ms = config->retry_base_ms > 0 ? config->retry_base_ms : 250;
+    c->rng = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)c;
     if (c->base_url == NULL || c->client_id == NULL || c->client_secret == NULL) {
         hs_client_destroy(c);
         return NULL;
@@ -198,6 +217,8 @@ static void portal_wake(hs_portal_t *p, hs_err_t err, const char *msg)
         call->waiting = 0;
         if (err == HS_OK)
             call_send(call);
+        else if ((err == HS_ERR_NETWORK || err == HS_ERR_STATUS) && retry_later(call, 0, 0))
+            continue; /* the next try refreshes again */
         else
             call_finish(call, err, 0, "%s", msg);
     }
@@ -318,6 +339,62 @@ static void wait_for_token(hs_call_t *call)
     }
 }
 
+static uint64_t rng_below(hs_client_t *c, uint64_t n)
+{
+    c->rng ^= c->rng << 13;
+    c->rng ^= c->rng >> 7;
+    c->rng ^= c->rng << 17;
+    return n != 0 ? c->rng % n : 0;
+}
+
+static void on_retry_tick(hs_tick_t *tick)
+{
+    hs_call_t *call = H2O_STRUCT_FROM_MEMBER(hs_call_t, retry_tick, tick);
+    call_send(call);
+}
+
+/* The 429's policy ("DAILY", "SECONDLY", "TEN_SECONDLY_ROLLING", ...) from HubSpot's error body. */
+static void policy_of(const odata_buf_t *body, char *out, size_t outsz)
+{
+    json_t *doc = json_loadb(body->base, body->len, 0, NULL);
+    const char *p = json_string_value(json_object_get(doc, "policyName"));
+    snprintf(out, outsz, "%s", p != NULL ? p : "");
+    json_decref(doc);
+}
+
+/*
+ * Schedules another try of a call that failed (`rate_limited`: a 429) when the attempts and the time
+ * budget allow. Returns 1 when scheduled, 0 when the failure is final.
+ */
+static int retry_later(hs_call_t *call, int rate_limited, int secondly)
+{
+    hs_client_t *c = call->client;
+    uint64_t delay, now = h2o_now(c->evloop);
+
+    if (rate_limited) {
+        /* a rate limit is waited out: a second for the secondly limit, longer each time for the ten-secondly one */
+        uint64_t base = secondly ? 1000 : (uint64_t)1000 << (call->rate_limited < 4 ? call->rate_limited : 4);
+        if (base > RATE_WAIT_MAX_MS)
+            base = RATE_WAIT_MAX_MS;
+        delay = base + rng_below(c, base / 4 + 1);
+        ++call->rate_limited;
+    } else {
+        uint64_t base = (uint64_t)c->retry_base_ms << (call->failures < 10 ? call->failures : 10);
+        if (base > BACKOFF_MAX_MS)
+            base = BACKOFF_MAX_MS;
+        if (++call->failures >= (unsigned)c->max_attempts)
+            return 0;
+        delay = base / 2 + rng_below(c, base / 2 + 1); /* "equal jitter": never less than half the backoff */
+    }
+    if (now + delay - call->first_at > (uint64_t)c->retry_budget_ms)
+        return 0;
+    ++call->retries;
+    odata_buf_reset(&call->body);
+    call->curl_err[0] = '\0';
+    hs_tick_schedule_in(c->loop, &call->retry_tick, delay);
+    return 1;
+}
+
 static void on_call_done(CURL *easy, CURLcode result, void *data)
 {
     hs_call_t *call = data;
@@ -334,10 +411,32 @@ static void on_call_done(CURL *easy, CURLcode result, void *data)
         return;
     }
     if (result != CURLE_OK) {
-        call_finish(call, HS_ERR_NETWORK, 0, "HubSpot could not be reached: %s",
-                    call->curl_err[0] != '\0' ? call->curl_err : curl_easy_strerror(result));
+        char m[CURL_ERROR_SIZE + 64];
+        snprintf(m, sizeof(m), "%s (tried %u times)", call->curl_err[0] != '\0' ? call->curl_err : curl_easy_strerror(result),
+                 call->retries + 1);
+        if (retry_later(call, 0, 0))
+            return;
+        call_finish(call, HS_ERR_NETWORK, 0, "HubSpot could not be reached: %s", m);
         return;
     }
+    if (status == 429) {
+        char policy[64], m[160];
+        policy_of(&call->body, policy, sizeof(policy));
+        if (strcmp(policy, "DAILY") == 0) {
+            call_finish(call, HS_ERR_STATUS, status,
+                        "the HubSpot portal has used its daily API limit%s; refresh again after midnight (the portal's time zone)",
+                        NULL);
+            return;
+        }
+        if (retry_later(call, 1, strcmp(policy, "SECONDLY") == 0))
+            return;
+        snprintf(m, sizeof(m), "HubSpot kept answering that its rate limit was reached (%u tries over %llu s)", call->retries + 1,
+                 (unsigned long long)((h2o_now(call->client->evloop) - call->first_at) / 1000));
+        call_finish(call, HS_ERR_STATUS, status, "%s", m);
+        return;
+    }
+    if (status >= 500 && status <= 599 && retry_later(call, 0, 0))
+        return;
     if (status == 401 && !call->retried_auth) {
         hs_portal_t *p = call->portal;
         call->retried_auth = 1;
@@ -348,8 +447,10 @@ static void on_call_done(CURL *easy, CURLcode result, void *data)
         return;
     }
     if (status < 200 || status > 299) {
-        char st[16];
+        char st[48];
         snprintf(st, sizeof(st), "%ld", status);
+        if (status >= 500)
+            snprintf(st + strlen(st), sizeof(st) - strlen(st), " (%u tries)", call->retries + 1);
         call_finish(call, status == 401 ? HS_ERR_AUTH : HS_ERR_STATUS, status, "HubSpot answered with status %s", st);
         return;
     }
@@ -405,6 +506,8 @@ hs_call_t *hs_call_start(hs_client_t *c, int64_t portal_id, const char *refresh_
     call->cb = cb;
     call->data = data;
     call->done_tick.cb = on_done_tick;
+    call->retry_tick.cb = on_retry_tick;
+    call->first_at = h2o_now(c->evloop);
     odata_buf_init(&call->body, c->max_body);
     urllen = strlen(c->base_url) + strlen(path_and_query) + 1;
     if ((call->portal = portal_get(c, portal_id)) == NULL || (call->refresh_token = xstrdup(refresh_token)) == NULL ||
@@ -437,6 +540,7 @@ void hs_call_destroy(hs_call_t *call)
     }
     curl_slist_free_all(call->headers);
     hs_tick_cancel(call->client->loop, &call->done_tick);
+    hs_tick_cancel(call->client->loop, &call->retry_tick);
     wipe_free(call->refresh_token);
     free(call->method);
     free(call->url);
@@ -463,6 +567,11 @@ const odata_buf_t *hs_call_body(const hs_call_t *call)
 const char *hs_call_message(const hs_call_t *call)
 {
     return call->message[0] != '\0' ? call->message : "ok";
+}
+
+unsigned hs_call_retries(const hs_call_t *call)
+{
+    return call->retries;
 }
 
 struct st_props_entry_t **hs__props_head(hs_client_t *client)

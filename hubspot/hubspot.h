@@ -19,6 +19,8 @@ typedef struct st_hs_tick_t {
     void (*cb)(struct st_hs_tick_t *tick);
     struct st_hs_tick_t *_next;
     int _queued;
+    int _delayed;  /* waiting for its time (hs_tick_schedule_in) */
+    uint64_t _due; /* CLOCK_MONOTONIC milliseconds */
 } hs_tick_t;
 
 /** Creates the loop glue on `evloop` (new). Returns NULL on failure. */
@@ -27,7 +29,9 @@ hs_loop_t *hs_loop_create(h2o_evloop_t *evloop);
 void hs_loop_destroy(hs_loop_t *loop);
 /** Runs tick->cb on a later turn of the loop (after pending I/O). Scheduling a queued tick is a no-op. */
 void hs_tick_schedule(hs_loop_t *loop, hs_tick_t *tick);
-/** Removes a queued tick. */
+/** Runs tick->cb on the first turn of the loop after `delay_ms` milliseconds (replacing an earlier schedule). */
+void hs_tick_schedule_in(hs_loop_t *loop, hs_tick_t *tick, uint64_t delay_ms);
+/** Removes a queued or delayed tick. */
 void hs_tick_cancel(hs_loop_t *loop, hs_tick_t *tick);
 
 /* ---- calls to HubSpot on behalf of a portal ---- */
@@ -47,6 +51,12 @@ typedef struct st_hs_client_config_t {
     const char *client_secret;
     long timeout_ms; /* whole-transfer timeout */
     size_t max_body; /* cap on one answer's body */
+    /* retries of 5xx answers, network failures (resets, timeouts, truncated bodies) and 429s, with
+     * exponential backoff and jitter: at most `max_attempts` tries for failures (0: 6), and never past
+     * `retry_budget_ms` after the first try (0: 60000); a 429 is waited out within that budget */
+    int max_attempts;
+    long retry_budget_ms;
+    long retry_base_ms; /* the first backoff (0: 250); doubled per failure, at most 8 s */
 } hs_client_config_t;
 
 typedef struct st_hs_client_t hs_client_t;
@@ -64,8 +74,9 @@ hs_loop_t *hs_client_loop(hs_client_t *client);
  * Starts a call: `method` "GET" or "POST", `path_and_query` beginning with "/", `json_body` (copied)
  * for POST or NULL. The access token comes from the in-memory cache or is obtained with
  * `refresh_token` (copied, wiped when no longer needed). A 401 answer refreshes the token once and
- * retries. The callback runs exactly once, never before this returns; it reads the result with the
- * accessors below and then must call hs_call_destroy(). Returns NULL when out of memory.
+ * retries. 5xx answers, network failures and 429s are retried as the client's configuration says; a
+ * 429 for the daily limit is not (HS_ERR_STATUS, status 429, a message saying so). The callback runs exactly once, never before
+ * this returns; it reads the result with the accessors below and then must call hs_call_destroy(). Returns NULL when out of memory.
  */
 hs_call_t *hs_call_start(hs_client_t *client, int64_t portal_id, const char *refresh_token, const char *method,
                          const char *path_and_query, const char *json_body, hs_call_cb cb, void *data);
@@ -78,6 +89,8 @@ long hs_call_status(const hs_call_t *call);
 const odata_buf_t *hs_call_body(const hs_call_t *call);
 /** A message for logs and for Power BI users; never contains a token or a record value. */
 const char *hs_call_message(const hs_call_t *call);
+/** How many times the call was tried again (after failures and 429s). */
+unsigned hs_call_retries(const hs_call_t *call);
 
 /* ---- property metadata (names, types, labels; never record values), cached in memory ---- */
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -23,7 +24,74 @@ struct st_hs_loop_t {
     int tfd;
     h2o_socket_t *tsock;
     hs_tick_t curl_timeout;
+    int dfd;
+    h2o_socket_t *dsock;
+    hs_tick_t *delayed; /* sorted by due time */
 };
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void arm_delayed(hs_loop_t *loop)
+{
+    struct itimerspec its = {{0, 0}, {0, 0}};
+    if (loop->delayed != NULL) {
+        /* an absolute time; 0 would disarm, so the epoch's first millisecond stands for "now" */
+        uint64_t due = loop->delayed->_due != 0 ? loop->delayed->_due : 1;
+        its.it_value.tv_sec = (time_t)(due / 1000);
+        its.it_value.tv_nsec = (long)(due % 1000) * 1000000;
+    }
+    timerfd_settime(loop->dfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void unlink_delayed(hs_loop_t *loop, hs_tick_t *tick)
+{
+    for (hs_tick_t **pp = &loop->delayed; *pp != NULL; pp = &(*pp)->_next) {
+        if (*pp == tick) {
+            *pp = tick->_next;
+            break;
+        }
+    }
+    tick->_next = NULL;
+    tick->_delayed = 0;
+}
+
+static void on_delayed(h2o_socket_t *sock, const char *err)
+{
+    hs_loop_t *loop = sock->data;
+    uint64_t n, now = now_ms();
+    hs_tick_t *t;
+    if (read(loop->dfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        return;
+    while ((t = loop->delayed) != NULL && t->_due <= now) {
+        loop->delayed = t->_next;
+        t->_next = NULL;
+        t->_delayed = 0;
+        hs_tick_schedule(loop, t);
+    }
+    arm_delayed(loop);
+}
+
+void hs_tick_schedule_in(hs_loop_t *loop, hs_tick_t *tick, uint64_t delay_ms)
+{
+    hs_tick_t **pp;
+    if (tick->_queued)
+        hs_tick_cancel(loop, tick);
+    if (tick->_delayed)
+        unlink_delayed(loop, tick);
+    tick->_due = now_ms() + delay_ms;
+    tick->_delayed = 1;
+    for (pp = &loop->delayed; *pp != NULL && (*pp)->_due <= tick->_due; pp = &(*pp)->_next)
+        ;
+    tick->_next = *pp;
+    *pp = tick;
+    if (loop->delayed == tick)
+        arm_delayed(loop);
+}
 
 typedef struct st_transfer_t {
     hs_done_cb cb;
@@ -68,6 +136,10 @@ void hs_tick_schedule(hs_loop_t *loop, hs_tick_t *tick)
 void hs_tick_cancel(hs_loop_t *loop, hs_tick_t *tick)
 {
     hs_tick_t **p;
+    if (tick->_delayed) {
+        unlink_delayed(loop, tick);
+        return;
+    }
     if (!tick->_queued)
         return;
     for (p = &loop->head; *p != NULL; p = &(*p)->_next) {
@@ -212,7 +284,10 @@ hs_loop_t *hs_loop_create(h2o_evloop_t *evloop)
     loop->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     loop->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (loop->efd < 0 || loop->epfd < 0 || loop->tfd < 0 || (loop->multi = curl_multi_init()) == NULL) {
+    loop->dfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (loop->efd < 0 || loop->epfd < 0 || loop->tfd < 0 || loop->dfd < 0 || (loop->multi = curl_multi_init()) == NULL) {
+        if (loop->dfd >= 0)
+            close(loop->dfd);
         if (loop->efd >= 0)
             close(loop->efd);
         if (loop->epfd >= 0)
@@ -230,6 +305,7 @@ hs_loop_t *hs_loop_create(h2o_evloop_t *evloop)
     loop->esock = watch_fd(loop, loop->efd, on_tick_ready);
     loop->epsock = watch_fd(loop, loop->epfd, on_curl_sockets);
     loop->tsock = watch_fd(loop, loop->tfd, on_curl_timer);
+    loop->dsock = watch_fd(loop, loop->dfd, on_delayed);
     return loop;
 }
 
@@ -241,6 +317,7 @@ void hs_loop_destroy(hs_loop_t *loop)
     h2o_socket_close(loop->esock);
     h2o_socket_close(loop->epsock);
     h2o_socket_close(loop->tsock);
+    h2o_socket_close(loop->dsock);
     free(loop);
 }
 

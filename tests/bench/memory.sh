@@ -3,6 +3,8 @@
 # means the peak must not grow with the number of rows.
 #
 #   tests/bench/memory.sh [ROWS...]        default: 100000 1000000
+#   BENCH_QUERY='$orderby=num_employees desc' tests/bench/memory.sh 100000
+#                                          the same with query options (as typed; spaces are encoded)
 #
 # Needs a build (deploy/test.sh or cmake) and starts its own PostgreSQL, simulator and gateway.
 set -euo pipefail
@@ -42,7 +44,9 @@ for rows in "$@"; do
     pids+=($gw)
     gwurl=$(gw_wait_line "$TMP/gw.out" '^odata-gateway listening' | sed 's/.*listening on //')
     start=$(date +%s.%N)
-    bytes=$(curl -s -H "Authorization: Bearer $token" -o /dev/null -w '%{size_download}' "$gwurl/odata/$ds/contacts")
+    query=${BENCH_QUERY:-}
+    bytes=$(curl -s -H "Authorization: Bearer $token" -o /dev/null -w '%{size_download}' \
+        "$gwurl/odata/$ds/contacts${query:+?${query// /%20}}")
     end=$(date +%s.%N)
     peak=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$gw/status")
     secs=$(echo "$end - $start" | bc)

@@ -39,7 +39,8 @@ int main(void)
 {
     h2o_evloop_t *evloop = h2o_evloop_create();
     hs_loop_t *loop = hs_loop_create(evloop);
-    hs_client_config_t cfg = {"http://127.0.0.1:1", "id", "secret", 1000, 1 << 20};
+    hs_client_config_t cfg = {
+        .base_url = "http://127.0.0.1:1", .client_id = "id", .client_secret = "secret", .timeout_ms = 1000, .max_body = 1 << 20};
     hs_client_t *c = hs_client_create(loop, &cfg);
     char err[256];
     odata_buf_t body = body_of(props_contacts), out;
