@@ -77,4 +77,15 @@ t_is "$(jq -r .error.code "$T_DIR/b")" HubSpotError "an OData error body"
 jq -r .error.message "$T_DIR/b" | grep -q '6 tries'; t_ok $? "the message says it was tried 6 times: $(jq -r .error.message "$T_DIR/b")"
 echo "# given up after $((t1 - t0)) s"
 
+# the portal's daily limit is used up: a clear 503 at once, not a wait
+kill $SIM_PID
+wait $SIM_PID 2>/dev/null
+start_sim "$port" --rate-daily 1
+http GET "$GW_URL/odata/$DS/tickets?\$top=1" "${auth[@]}" >/dev/null
+st=$(http GET "$GW_URL/odata/$DS/tickets" "${auth[@]}")
+t_is "$st" 503 "the daily limit used up: 503"
+jq -r .error.message "$T_DIR/b" | grep -q 'daily'; t_ok $? "the message says so: $(jq -r .error.message "$T_DIR/b")"
+t_is "$(grep 'info \[feed\]' "$T_DIR/gateway.log" | tail -n 1 | grep -o 'retries=[0-9]* ms=[0-9]* outcome=[a-z]*' | cut -d' ' -f1,3)" \
+    "retries=0 outcome=failed" "not retried: waiting would take hours"
+
 t_done
