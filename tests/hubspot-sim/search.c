@@ -75,7 +75,7 @@ typedef struct st_cache_entry_t {
 } cache_entry_t;
 
 typedef struct st_cache_t {
-    cache_entry_t *entries;
+    cache_entry_t **entries; /* each entry is allocated on its own: a pinned entry never moves */
     size_t count, max_entries;
     size_t bytes, max_bytes;
     uint64_t clock;
@@ -88,7 +88,7 @@ struct st_sim_search_t {
 
 static void cache_init(cache_t *c, size_t max_entries, size_t max_bytes)
 {
-    c->entries = sim_calloc(max_entries, sizeof(cache_entry_t));
+    c->entries = sim_calloc(max_entries != 0 ? max_entries : 1, sizeof(cache_entry_t *));
     c->count = 0;
     c->max_entries = max_entries;
     c->bytes = 0;
@@ -99,8 +99,9 @@ static void cache_init(cache_t *c, size_t max_entries, size_t max_bytes)
 static void cache_dispose(cache_t *c)
 {
     for (size_t i = 0; i < c->count; ++i) {
-        free(c->entries[i].key);
-        free(c->entries[i].v);
+        free(c->entries[i]->key);
+        free(c->entries[i]->v);
+        free(c->entries[i]);
     }
     free(c->entries);
 }
@@ -108,7 +109,7 @@ static void cache_dispose(cache_t *c)
 static cache_entry_t *cache_find(cache_t *c, const char *key, size_t keylen)
 {
     for (size_t i = 0; i < c->count; ++i) {
-        cache_entry_t *e = &c->entries[i];
+        cache_entry_t *e = c->entries[i];
         if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0) {
             e->stamp = ++c->clock;
             return e;
@@ -121,14 +122,15 @@ static int cache_evict_one(cache_t *c)
 {
     size_t victim = SIZE_MAX;
     for (size_t i = 0; i < c->count; ++i)
-        if (c->entries[i].pins == 0 && (victim == SIZE_MAX || c->entries[i].stamp < c->entries[victim].stamp))
+        if (c->entries[i]->pins == 0 && (victim == SIZE_MAX || c->entries[i]->stamp < c->entries[victim]->stamp))
             victim = i;
     if (victim == SIZE_MAX)
         return -1;
-    cache_entry_t *e = &c->entries[victim];
+    cache_entry_t *e = c->entries[victim];
     c->bytes -= e->n * sizeof(uint32_t) + e->keylen;
     free(e->key);
     free(e->v);
+    free(e);
     c->entries[victim] = c->entries[--c->count];
     return 0;
 }
@@ -142,7 +144,8 @@ static cache_entry_t *cache_insert(cache_t *c, const char *key, size_t keylen, u
     while (c->count == c->max_entries || c->bytes + sz > c->max_bytes)
         if (cache_evict_one(c) != 0)
             return NULL;
-    cache_entry_t *e = &c->entries[c->count++];
+    cache_entry_t *e = sim_calloc(1, sizeof(*e));
+    c->entries[c->count++] = e;
     e->key = sim_strndup(key, keylen);
     e->keylen = keylen;
     e->v = v;

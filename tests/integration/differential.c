@@ -1,19 +1,27 @@
 /*
- * differential: a differential test of the query options $filter, $select, $top, $skip, $count and
- * /$count. Random well-typed queries are sent to the gateway and each answer is compared row by row
- * with an independent evaluation of the same query over the simulator's ground truth.
+ * differential: a differential test of the query options $filter, $select, $top, $skip, $count,
+ * $orderby and /$count. Random well-typed queries are sent to the gateway and each answer is compared
+ * row by row with an independent evaluation of the same query over the simulator's ground truth.
  *
  * The evaluator is a second implementation of OData 4.01 Part 2 (URL Conventions) section 5.1.1 and
  * shares no code with the gateway: comparisons with null are false except eq/ne; and/or/not are
  * three-valued and a row is kept only when the filter is true; canonical functions return null for a
  * null argument; strings compare ordinally by code point, case-sensitively; characters are code
  * points; Edm.Decimal values and arithmetic are exact; Edm.DateTimeOffset values compare as instants
- * (literals may carry any offset and up to 12 fractional digits). Without $orderby the expected order
- * is ascending numeric id, then $skip, then $top; the key `id` is always returned.
+ * (literals may carry any offset and up to 12 fractional digits).
+ *
+ * Order ($orderby leaves equal values to the service; the expected order follows the simulator): the
+ * rows the filter keeps, sorted by the $orderby property when there is one, null (missing or empty)
+ * first ascending and last descending, non-null values by value (decimals numerically, dates and
+ * date-times as instants, the key `id` numerically), equal values in ascending numeric id order;
+ * without $orderby ascending numeric id. Then $skip, then $top; the key `id` is always returned.
+ * $orderby names a property that Capabilities.SortRestrictions in $metadata calls sortable, the key
+ * maybe followed by more items (the key decides); now and then it names one that is not sortable, or
+ * two properties that are not the key, and the answer must be 501 with an OData error body.
  *
  *   differential GATEWAY_URL DATA_SOURCE TOKEN SIM_URL [--seed N] [--queries N] [--only I] [--verbose]
- *   differential GATEWAY_URL DATA_SOURCE TOKEN SIM_URL --filter EXPR [--set NAME] [--top N] [--skip N]
- *                [--select a,b] [--count] [--count-path]
+ *   differential GATEWAY_URL DATA_SOURCE TOKEN SIM_URL [--filter EXPR] [--orderby 'PROP [asc|desc]'] [--set NAME]
+ *                [--top N] [--skip N] [--select a,b] [--count] [--count-path]
  *   differential --self-test
  *
  * --metadata FILE reads $metadata from a file instead of the gateway; --dry-run generates and evaluates
@@ -729,6 +737,9 @@ typedef struct {
     int by_type[T_COUNT][MAX_PROPS];
     size_t nby_type[T_COUNT];
     size_t bad_values;
+    int sortable[MAX_PROPS]; /* $orderby may name it: Capabilities.SortRestrictions in $metadata */
+    int sort_annotated;      /* $metadata has SortRestrictions for the set */
+    int unique[MAX_PROPS];   /* no row is null and no two are equal: it decides an order as the key does */
 } set_t;
 
 static type_t type_of_edm(const char *t)
@@ -824,6 +835,123 @@ static long find_row(const set_t *s, const char *id)
             hi = mid;
     }
     return -1;
+}
+
+/* ---- $orderby: the expected order ---- */
+
+#define MAX_ORDERBY 4
+
+typedef struct {
+    int prop[MAX_ORDERBY];
+    int desc[MAX_ORDERBY];
+    size_t n; /* 0: no $orderby */
+} orderby_t;
+
+static const set_t *order_set;
+static const orderby_t *order_by;
+
+/* Null first ascending and last descending; values by value, the key numerically; equal rows in
+ * ascending numeric id order, which is row order (set_finish sorts the rows by id). */
+static int order_cmp(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y, np = order_set->nprops;
+    for (size_t k = 0; k < order_by->n; ++k) {
+        int p = order_by->prop[k], c;
+        const value_t *va = &order_set->cell[a * np + (size_t)p], *vb = &order_set->cell[b * np + (size_t)p];
+        if (p == 0)
+            c = (a > b) - (a < b);
+        else if (va->k == T_NULL || vb->k == T_NULL)
+            c = (vb->k == T_NULL) - (va->k == T_NULL);
+        else
+            c = value_cmp(va, vb);
+        if (c != 0)
+            return order_by->desc[k] ? -c : c;
+    }
+    return (a > b) - (a < b);
+}
+
+/* sorts row numbers into the order of $orderby */
+static void order_rows(const set_t *s, const orderby_t *o, size_t *rows, size_t n)
+{
+    if (o->n == 0 || n < 2)
+        return;
+    order_set = s;
+    order_by = o;
+    qsort(rows, n, sizeof(*rows), order_cmp);
+}
+
+/* Finds the properties that tell every row apart (set_finish sorts by id: the key is one). */
+static void set_unique(set_t *s)
+{
+    size_t *rows = malloc((s->nrows + 1) * sizeof(*rows));
+    orderby_t o;
+    if (rows == NULL)
+        die("out of memory");
+    memset(&o, 0, sizeof(o));
+    o.n = 1;
+    s->unique[0] = 1;
+    for (size_t p = 1; p < s->nprops; ++p) {
+        int u = s->nrows != 0;
+        o.prop[0] = (int)p;
+        for (size_t i = 0; i < s->nrows; ++i)
+            rows[i] = i;
+        order_rows(s, &o, rows, s->nrows);
+        for (size_t i = 0; i < s->nrows && u; ++i) {
+            const value_t *v = &s->cell[rows[i] * s->nprops + p];
+            u = v->k != T_NULL && (i == 0 || value_cmp(&s->cell[rows[i - 1] * s->nprops + p], v) != 0);
+        }
+        s->unique[p] = u;
+    }
+    free(rows);
+}
+
+typedef enum { ORDER_SERVED, ORDER_REFUSED, ORDER_EITHER } verdict_t;
+
+/* What the gateway does with $orderby: it serves one sortable property, or the key and anything after
+ * it (the key decides); it refuses (501) a property that is not sortable, or two that are not the key.
+ * A sortable first property that tells every row apart decides like the key: then it may do either. */
+static verdict_t orderby_verdict(const set_t *s, const orderby_t *o)
+{
+    if (o->n == 0 || (s->sortable[o->prop[0]] && (o->n == 1 || o->prop[0] == 0)))
+        return ORDER_SERVED;
+    return s->sortable[o->prop[0]] && s->unique[o->prop[0]] ? ORDER_EITHER : ORDER_REFUSED;
+}
+
+/* the n characters at t are the lower-case word w, in any case */
+static int is_word(const char *t, size_t n, const char *w)
+{
+    size_t i = 0;
+    while (i < n && w[i] != '\0' && (t[i] | 0x20) == w[i])
+        ++i;
+    return i == n && w[i] == '\0';
+}
+
+/* `prop[ asc|desc],...` as written in a URL before percent-encoding; 0 when it reads */
+static int orderby_parse(const set_t *s, const char *text, orderby_t *o)
+{
+    const char *t = text;
+    o->n = 0;
+    for (;;) {
+        size_t n = strcspn(t, " \t,"), w;
+        if (o->n == MAX_ORDERBY || (o->prop[o->n] = set_prop(s, t, n)) < 0)
+            return -1;
+        o->desc[o->n] = 0;
+        t += n;
+        if (*t == ' ' || *t == '\t') {
+            t += strspn(t, " \t");
+            w = strcspn(t, " \t,");
+            if (is_word(t, w, "desc"))
+                o->desc[o->n] = 1;
+            else if (!is_word(t, w, "asc"))
+                return -1;
+            t += w;
+        }
+        ++o->n;
+        if (*t == '\0')
+            return 0;
+        if (*t++ != ',')
+            return -1;
+    }
 }
 
 /* ---- $filter expressions ---- */
@@ -1975,8 +2103,10 @@ typedef struct {
     int64_t top, skip; /* -1: absent */
     int count, count_path, anchored;
     int select[8];
-    size_t nselect; /* 0: no $select */
-    str_t text;     /* the $filter as written, before percent-encoding */
+    size_t nselect;   /* 0: no $select */
+    orderby_t order;  /* order.n 0: no $orderby */
+    str_t text;       /* the $filter as written, before percent-encoding */
+    str_t order_text; /* the $orderby as written, before percent-encoding */
     str_t url;
 } query_t;
 
@@ -1984,7 +2114,7 @@ typedef struct {
 static void query_url(query_t *q, const char *gw, const char *ds, rng_t *style)
 {
     static const char *const FORMS[] = {"$%s=", "%%24%s=", "%s=", "$%c%s="};
-    str_t params[5];
+    str_t params[6];
     size_t n = 0;
     memset(params, 0, sizeof(params));
     str_clear(&q->url);
@@ -2025,6 +2155,11 @@ static void query_url(query_t *q, const char *gw, const char *ds, rng_t *style)
         OPTION("count");
         str_puts(&params[n++], "true");
     }
+    if (q->order.n != 0) {
+        OPTION("orderby");
+        pct_encode(&params[n], q->order_text.p, q->order_text.len, style != NULL && rng_pct(style, 30));
+        ++n;
+    }
 #undef OPTION
     for (size_t i = n; style != NULL && i > 1; --i) { /* any order */
         size_t j = rng_below(style, i);
@@ -2045,6 +2180,63 @@ typedef struct {
     size_t nsets;
 } catalog_t;
 
+/* a property and maybe a direction: `asc` written or implied, one space or a few (a tab now and then) */
+static void put_order_item(str_t *o, const set_t *s, int p, int desc, rng_t *r)
+{
+    str_puts(o, s->props[p]);
+    if (!desc && rng_pct(r, 50))
+        return;
+    for (int i = rng_pct(r, 90) ? 1 : 2 + (int)rng_below(r, 2); i > 0; --i)
+        str_putc(o, rng_pct(r, 3) ? '\t' : ' ');
+    put_word(o, desc ? "desc" : "asc", r);
+}
+
+/* $orderby on a property $metadata calls sortable, the key now and then (and then maybe more items);
+ * about one in sixteen is one the gateway refuses: a property that is not sortable, or two that are not
+ * the key */
+static void gen_orderby(rng_t *r, query_t *q)
+{
+    const set_t *s = q->set;
+    orderby_t *o = &q->order;
+    int ok[MAX_PROPS], no[MAX_PROPS];
+    size_t nok = 0, nno = 0;
+    for (size_t p = 1; p < s->nprops; ++p) {
+        if (s->sortable[p])
+            ok[nok++] = (int)p;
+        else
+            no[nno++] = (int)p;
+    }
+    o->n = 0;
+    str_clear(&q->order_text);
+    if (rng_pct(r, 6) && s->nprops >= 3) {
+        if (nno != 0 && rng_pct(r, 50)) {
+            o->prop[0] = no[rng_below(r, nno)];
+            o->n = 1;
+        } else {
+            o->prop[0] = 1 + (int)rng_below(r, s->nprops - 1);
+            o->prop[1] = 1 + (int)rng_below(r, s->nprops - 2);
+            o->prop[1] += o->prop[1] >= o->prop[0];
+            o->n = 2;
+        }
+    } else if (s->sortable[0] && (nok == 0 || rng_pct(r, 15))) {
+        o->prop[0] = 0;
+        o->n = 1;
+        if (rng_pct(r, 8)) { /* the key decides: anything may follow */
+            o->prop[1] = 1 + (int)rng_below(r, s->nprops - 1);
+            o->n = 2;
+        }
+    } else if (nok != 0) {
+        o->prop[0] = ok[rng_below(r, nok)];
+        o->n = 1;
+    }
+    for (size_t k = 0; k < o->n; ++k) {
+        o->desc[k] = rng_pct(r, 50);
+        if (k != 0)
+            str_putc(&q->order_text, ',');
+        put_order_item(&q->order_text, s, o->prop[k], o->desc[k], r);
+    }
+}
+
 static void gen_query(catalog_t *cat, rng_t *r, arena_t *a, arena_t *sc, query_t *q)
 {
     int total = 0, k;
@@ -2064,7 +2256,9 @@ static void gen_query(catalog_t *cat, rng_t *r, arena_t *a, arena_t *sc, query_t
     q->nselect = 0;
     q->filter = NULL;
     q->anchored = 0;
+    q->order.n = 0;
     str_clear(&q->text);
+    str_clear(&q->order_text);
     if (rng_pct(r, q->count_path ? 95 : 90)) {
         for (int attempt = 0; attempt < 20; ++attempt) {
             q->filter = gen_bool(&g, 1 + (int)rng_below(r, 4));
@@ -2100,6 +2294,8 @@ static void gen_query(catalog_t *cat, rng_t *r, arena_t *a, arena_t *sc, query_t
         }
     }
     q->count = rng_pct(r, 15);
+    if (rng_pct(r, 35))
+        gen_orderby(r, q);
 }
 
 /* ---- HTTP ---- */
@@ -2183,6 +2379,53 @@ static xmlNode *xml_child(xmlNode *n, const char *name, const char *attr, const 
     return NULL;
 }
 
+/* an attribute's value is `want`, or the element has a child element `attr` whose text is `want` */
+static int xml_is(xmlNode *n, const char *attr, const char *want)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)attr);
+    xmlNode *c = v == NULL ? xml_child(n, attr, NULL, NULL) : NULL;
+    if (c != NULL)
+        v = xmlNodeGetContent(c);
+    int same = v != NULL && strcmp((const char *)v, want) == 0;
+    xmlFree(v);
+    return same;
+}
+
+/* Capabilities.SortRestrictions of an EntitySet: Sortable (true when absent from the record) less the
+ * NonSortableProperties. Without the annotation nothing is sorted: the gateway always writes it. */
+static void load_sort_restrictions(xmlNode *es, set_t *s)
+{
+    xmlNode *rec = NULL, *pv;
+    int sortable = 1;
+    for (xmlNode *c = es->children; c != NULL && rec == NULL; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Annotation") != 0)
+            continue;
+        xmlChar *term = xmlGetProp(c, (const xmlChar *)"Term");
+        size_t n = term != NULL ? strlen((const char *)term) : 0;
+        if (n >= 17 && strcmp((const char *)term + n - 17, ".SortRestrictions") == 0)
+            rec = xml_child(c, "Record", NULL, NULL);
+        xmlFree(term);
+    }
+    memset(s->sortable, 0, sizeof(s->sortable));
+    s->sort_annotated = rec != NULL;
+    if (rec == NULL)
+        return;
+    if ((pv = xml_child(rec, "PropertyValue", "Property", "Sortable")) != NULL)
+        sortable = xml_is(pv, "Bool", "true");
+    for (size_t p = 0; p < s->nprops; ++p)
+        s->sortable[p] = sortable;
+    xmlNode *coll = xml_child(xml_child(rec, "PropertyValue", "Property", "NonSortableProperties"), "Collection", NULL, NULL);
+    for (xmlNode *c = coll != NULL ? coll->children : NULL; c != NULL; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "PropertyPath") != 0)
+            continue;
+        xmlChar *path = xmlNodeGetContent(c);
+        int p = path != NULL ? set_prop(s, (const char *)path, strlen((const char *)path)) : -1;
+        if (p >= 0)
+            s->sortable[p] = 0;
+        xmlFree(path);
+    }
+}
+
 static int load_metadata(const char *xml, size_t len, const char *name, set_t *s)
 {
     xmlDoc *doc = xmlReadMemory(xml, (int)len, "metadata.xml", NULL, XML_PARSE_NONET);
@@ -2204,6 +2447,7 @@ static int load_metadata(const char *xml, size_t len, const char *name, set_t *s
             xmlFree(nm);
             xmlFree(ty);
         }
+        load_sort_restrictions(es, s);
     }
     xmlFreeDoc(doc);
     return s->nprops >= 2 && strcmp(s->props[0], "id") == 0 && s->types[0] == T_STR ? 0 : -1;
@@ -2245,6 +2489,7 @@ static void load_truth(http_t *h, const char *sim, set_t *s)
         json_decref(rec);
     }
     set_finish(s);
+    set_unique(s);
 }
 
 /* ---- running a query ---- */
@@ -2256,7 +2501,7 @@ typedef struct {
     catalog_t cat;
     arena_t scratch;
     size_t queries, failed, skipped, rows_compared, reported;
-    size_t with_filter, nonempty, count_paths, counts, tops, skips, selects, pages;
+    size_t with_filter, nonempty, count_paths, counts, tops, skips, selects, orderbys, refused, reordered, pages;
     int verbose;
     int dry_run; /* generate and evaluate only: nothing is sent to the gateway */
     int failing; /* the current query has failed */
@@ -2297,6 +2542,8 @@ static void report(ctx_t *c, query_t *q, const char *fmt, ...)
     printf("\n#   url: %s\n", q->url.p);
     if (q->filter != NULL)
         printf("#   $filter: %s\n", q->text.p);
+    if (q->order.n != 0)
+        printf("#   $orderby: %s\n", q->order_text.p);
     printf("#   replay: --seed %" PRIu64 " --only %zu\n", c->seed, q->no);
 }
 
@@ -2323,7 +2570,7 @@ static void print_text(const char *s, size_t n, size_t max)
     json_decref(j);
 }
 
-/* the ground truth of a row for the properties the filter reads */
+/* the ground truth of a row for the properties the filter reads and $orderby sorts by */
 static void note_row(ctx_t *c, query_t *q, size_t row, const char *what)
 {
     int seen[MAX_PROPS] = {0};
@@ -2331,6 +2578,8 @@ static void note_row(ctx_t *c, query_t *q, size_t row, const char *what)
         return;
     if (q->filter != NULL)
         collect_props(q->filter, seen);
+    for (size_t k = 0; k < q->order.n; ++k)
+        seen[q->order.prop[k]] = 1;
     printf("#   %s id %s:", what, q->set->raw[row * q->set->nprops]);
     if (q->filter != NULL) {
         arena_reset(&c->scratch);
@@ -2416,6 +2665,7 @@ static run_t run_query(ctx_t *c, query_t *q)
     str_t url = {0};
     long status;
     int count_wrong = 0;
+    verdict_t verdict;
 
     c->failing = 0;
     if (match == NULL)
@@ -2424,13 +2674,43 @@ static run_t run_query(ctx_t *c, query_t *q)
         if (q->filter == NULL || row_matches(q->filter, s, i, &c->scratch))
             match[nmatch++] = i;
     c->nonempty += nmatch != 0;
+    verdict = orderby_verdict(s, &q->order);
+    if (verdict != ORDER_REFUSED && !q->count_path && q->order.n != 0) {
+        size_t i = 1;
+        order_rows(s, &q->order, match, nmatch);
+        while (i < nmatch && match[i - 1] < match[i])
+            ++i;
+        c->reordered += i < nmatch; /* the order is not the order of id */
+    }
     if (c->verbose)
-        printf("# query %zu (%zu expected): %s\n", q->no, nmatch, q->url.p);
+        printf("# query %zu (%zu expected%s): %s\n", q->no, nmatch,
+               verdict == ORDER_REFUSED  ? ", 501 expected"
+               : verdict == ORDER_EITHER ? ", or 501"
+                                         : "",
+               q->url.p);
     if (c->dry_run)
         goto out;
 
     str_puts(&url, q->url.p);
     status = http_get(&c->http, url.p, 1);
+    if (!q->count_path && (verdict == ORDER_REFUSED || (verdict == ORDER_EITHER && status == 501))) {
+        /* 501 with an OData error: {"error": {"code": "...", "message": "..."}} */
+        json_t *doc = status == 501 ? json_loadb(c->http.body.p, c->http.body.len, 0, NULL) : NULL;
+        json_t *err = json_object_get(doc, "error");
+        const char *code = json_string_value(json_object_get(err, "code"));
+        const char *message = json_string_value(json_object_get(err, "message"));
+        if (status != 501) {
+            report(c, q, "status %ld, expected 501 for an $orderby that cannot be sorted", status);
+            note(c, "body: %.400s", status < 0 ? c->http.err : c->http.body.p);
+            result = RUN_FAIL;
+        } else if (code == NULL || *code == '\0' || message == NULL || *message == '\0') {
+            report(c, q, "501 without an OData error body");
+            note(c, "body: %.400s", c->http.body.p);
+            result = RUN_FAIL;
+        }
+        json_decref(doc);
+        goto out;
+    }
     if (status == 501 && q->count && q->filter != NULL && !q->count_path) {
         result = RUN_SKIP; /* documented: $count=true with a filter HubSpot cannot count exactly */
         goto out;
@@ -2499,7 +2779,7 @@ static run_t run_query(ctx_t *c, query_t *q)
         }
     }
 
-    /* expected: matching rows in id order, then $skip, then $top */
+    /* expected: matching rows in the order of $orderby (else of id), then $skip, then $top */
     first = q->skip > 0 ? ((size_t)q->skip < nmatch ? (size_t)q->skip : nmatch) : 0;
     last = q->top >= 0 && (size_t)q->top < nmatch - first ? first + (size_t)q->top : nmatch;
     got = json_array_size(rows);
@@ -2584,39 +2864,44 @@ static void st_ok(int ok, const char *what, const char *detail)
 
 static void st_set(set_t *s)
 {
-    static const char *const PROPS[] = {"id", "s", "n", "b", "d", "t", "u", "m"};
-    static const type_t TYPES[] = {T_STR, T_STR, T_NUM, T_BOOL, T_DATE, T_DTO, T_STR, T_NUM};
-    /* id, s, n, b, d, t, u, m (NULL: missing) */
-    static const char *const ROWS[][8] = {
-        {"10", NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-        {"1", "Müller", "10", "true", "2000-02-29", "2023-01-05T15:22:11.307Z", "müller", "3"},
-        {"2", "müller", "-0.5", "false", "1999-12-31", "2023-01-05T23:59:59.999Z", "Müller", "-2"},
-        {"3", "  Ziggy 🚀\n", "1000000000000.01", "true", "2006-01-01", "2000-01-01T00:00:00.000Z", NULL, "0"},
-        {"4", "ﬁ😀É", "0.5", "", "", "", "O'Brien", NULL},
-        {"5", "", "12", "false", "1950-06-15", "1999-12-31T23:30:00.000Z", "", "12"},
-        {"6", "O'Brien", "12.000", "true", "2024-12-31", "2024-02-29T12:00:00.000Z", "a", "7"},
-        {"7", "\xEF\xBB\xBF x\xE3\x80\x80", "7", "false", "2000-03-01", "2023-01-05T15:22:11.308Z", "Ω", "1"},
+    static const char *const PROPS[] = {"id", "s", "n", "b", "d", "t", "u", "m", "k"};
+    static const type_t TYPES[] = {T_STR, T_STR, T_NUM, T_BOOL, T_DATE, T_DTO, T_STR, T_NUM, T_NUM};
+    enum { NP = sizeof(PROPS) / sizeof(PROPS[0]) };
+    /* id, s, n, b, d, t, u, m, k (NULL: missing; k tells the rows apart, as the key does) */
+    static const char *const ROWS[][NP] = {
+        {"10", NULL, NULL, NULL, NULL, NULL, NULL, NULL, "5"},
+        {"1", "Müller", "10", "true", "2000-02-29", "2023-01-05T15:22:11.307Z", "müller", "3", "40"},
+        {"2", "müller", "-0.5", "false", "1999-12-31", "2023-01-05T23:59:59.999Z", "Müller", "-2", "35"},
+        {"3", "  Ziggy 🚀\n", "1000000000000.01", "true", "2006-01-01", "2000-01-01T00:00:00.000Z", NULL, "0", "30.0"},
+        {"4", "ﬁ😀É", "0.5", "", "", "", "O'Brien", NULL, "25"},
+        {"5", "", "12", "false", "1950-06-15", "1999-12-31T23:30:00.000Z", "", "12", "20"},
+        {"6", "O'Brien", "12.000", "true", "2024-12-31", "2024-02-29T12:00:00.000Z", "a", "7", "15"},
+        {"7", "\xEF\xBB\xBF x\xE3\x80\x80", "7", "false", "2000-03-01", "2023-01-05T15:22:11.308Z", "Ω", "1", "10"},
     };
     size_t nrows = sizeof(ROWS) / sizeof(ROWS[0]);
     memset(s, 0, sizeof(*s));
     snprintf(s->name, sizeof(s->name), "selftest");
-    s->nprops = 8;
-    for (size_t p = 0; p < 8; ++p) {
+    s->nprops = NP;
+    for (size_t p = 0; p < NP; ++p) {
         s->props[p] = strdup(PROPS[p]);
         s->types[p] = TYPES[p];
     }
-    s->raw = calloc(nrows * 8, sizeof(*s->raw));
-    s->rawlen = calloc(nrows * 8, sizeof(*s->rawlen));
+    s->raw = calloc(nrows * NP, sizeof(*s->raw));
+    s->rawlen = calloc(nrows * NP, sizeof(*s->rawlen));
     for (size_t r = 0; r < nrows; ++r) {
-        for (size_t p = 0; p < 8; ++p) {
+        for (size_t p = 0; p < NP; ++p) {
             if (ROWS[r][p] != NULL) {
-                s->raw[r * 8 + p] = strdup(ROWS[r][p]);
-                s->rawlen[r * 8 + p] = strlen(ROWS[r][p]);
+                s->raw[r * NP + p] = strdup(ROWS[r][p]);
+                s->rawlen[r * NP + p] = strlen(ROWS[r][p]);
             }
         }
     }
     s->nrows = nrows;
     set_finish(s);
+    set_unique(s);
+    s->sort_annotated = 1; /* as the gateway would: the key, numbers, dates and instants */
+    for (size_t p = 0; p < NP; ++p)
+        s->sortable[p] = p == 0 || TYPES[p] == T_NUM || TYPES[p] == T_DATE || TYPES[p] == T_DTO;
 }
 
 static void st_filter(const set_t *s, const char *filter, const char *want)
@@ -2782,6 +3067,128 @@ static const char *const ST_CASES[][2] = {
     {"true eq false", ""},
 };
 
+/* the ids of the rows `filter` keeps (all: NULL) in the order of `orderby` */
+static void st_order(const set_t *s, const char *filter, const char *orderby, const char *want)
+{
+    arena_t a = {0}, sc = {0};
+    const char *err = NULL;
+    str_t got = {0}, what = {0};
+    orderby_t o;
+    node_t *e = filter != NULL ? parse_filter(s, filter, &a, &err) : NULL;
+    size_t *rows = malloc(s->nrows * sizeof(*rows)), n = 0;
+    str_clear(&got);
+    str_printf(&what, "$orderby=%s%s%s", orderby, filter != NULL ? " $filter=" : "", filter != NULL ? filter : "");
+    if (rows == NULL)
+        die("out of memory");
+    if ((filter != NULL && e == NULL) || orderby_parse(s, orderby, &o) != 0) {
+        st_ok(0, what.p, err != NULL ? err : "the $orderby does not read");
+    } else {
+        for (size_t r = 0; r < s->nrows; ++r)
+            if (e == NULL || row_matches(e, s, r, &sc))
+                rows[n++] = r;
+        order_rows(s, &o, rows, n);
+        for (size_t i = 0; i < n; ++i)
+            str_printf(&got, "%s%s", i != 0 ? "," : "", s->raw[rows[i] * s->nprops]);
+        char detail[512];
+        snprintf(detail, sizeof(detail), "got {%s}, want {%s}", got.p, want);
+        st_ok(strcmp(got.p, want) == 0, what.p, detail);
+    }
+    free(rows);
+    str_dispose(&got);
+    str_dispose(&what);
+    arena_dispose(&a);
+    arena_dispose(&sc);
+}
+
+/* filter (or NULL), $orderby, the ids in order */
+static const char *const ST_ORDERS[][3] = {
+    /* null first ascending, last descending; equal values (12 and 12.000) in id order both ways */
+    {NULL, "n", "10,2,4,7,1,5,6,3"},
+    {NULL, "n asc", "10,2,4,7,1,5,6,3"},
+    {NULL, "n desc", "3,5,6,1,7,4,2,10"},
+    {NULL, "n  DESC", "3,5,6,1,7,4,2,10"},
+    /* an empty text is null too; the nulls themselves in id order */
+    {NULL, "d", "4,10,5,2,1,7,3,6"},
+    {NULL, "d desc", "6,3,7,1,2,5,4,10"},
+    /* instants: a millisecond apart, and across midnight */
+    {NULL, "t", "4,10,5,3,1,7,2,6"},
+    {NULL, "t\tdesc", "6,2,7,1,3,5,4,10"},
+    /* the key numerically (10 after 7), and it decides */
+    {NULL, "id", "1,2,3,4,5,6,7,10"},
+    {NULL, "id desc", "10,7,6,5,4,3,2,1"},
+    {NULL, "id desc,n", "10,7,6,5,4,3,2,1"},
+    {NULL, "id,s desc", "1,2,3,4,5,6,7,10"},
+    /* the filter first */
+    {"n gt 5", "n desc", "3,5,6,1,7"},
+    {"n lt 11", "m desc", "1,7,2,4"},
+    {"n lt 11", "m", "4,2,7,1"},
+    /* a property that tells the rows apart decides as the key does */
+    {NULL, "k,n desc", "10,7,6,5,4,3,2,1"},
+    {NULL, "k desc,m", "1,2,3,4,5,6,7,10"},
+};
+
+/* SortRestrictions from $metadata, what the gateway serves, and what the generator writes */
+static void st_sortable(const set_t *st)
+{
+    static const char XML[] =
+        "<edmx:Edmx xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\" Version=\"4.0\"><edmx:DataServices>"
+        "<Schema xmlns=\"http://docs.oasis-open.org/odata/ns/edm\" Namespace=\"HubSpot\">"
+        "<EntityType Name=\"contact\"><Key><PropertyRef Name=\"id\"/></Key><Property Name=\"id\" Type=\"Edm.String\"/>"
+        "<Property Name=\"email\" Type=\"Edm.String\"/><Property Name=\"n\" Type=\"Edm.Decimal\"/>"
+        "<Property Name=\"t\" Type=\"Edm.DateTimeOffset\"/><Property Name=\"b\" Type=\"Edm.Boolean\"/></EntityType>"
+        "<EntityContainer Name=\"Container\">"
+        "<EntitySet Name=\"contacts\" EntityType=\"HubSpot.contact\"><Annotation Term=\"Capabilities.SortRestrictions\"><Record>"
+        "<PropertyValue Property=\"Sortable\" Bool=\"true\"/><PropertyValue Property=\"NonSortableProperties\"><Collection>"
+        "<PropertyPath>email</PropertyPath><PropertyPath>b</PropertyPath></Collection></PropertyValue></Record></Annotation>"
+        "</EntitySet>"
+        "<EntitySet Name=\"deals\" EntityType=\"HubSpot.contact\"><Annotation Term=\"Org.OData.Capabilities.V1.SortRestrictions\">"
+        "<Record><PropertyValue Property=\"Sortable\" Bool=\"false\"/></Record></Annotation></EntitySet>"
+        "<EntitySet Name=\"tickets\" EntityType=\"HubSpot.contact\"/>"
+        "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>";
+    set_t s;
+    orderby_t o;
+    char got[64];
+    int ok = load_metadata(XML, sizeof(XML) - 1, "contacts", &s) == 0;
+    snprintf(got, sizeof(got), "%d%d%d%d%d", s.sortable[0], s.sortable[1], s.sortable[2], s.sortable[3], s.sortable[4]);
+    st_ok(ok && s.sort_annotated && strcmp(got, "10110") == 0, "SortRestrictions: the key, n and t are sortable", got);
+    ok = orderby_parse(&s, "n desc", &o) == 0 && orderby_verdict(&s, &o) == ORDER_SERVED && o.desc[0] == 1;
+    ok &= orderby_parse(&s, "id,email", &o) == 0 && orderby_verdict(&s, &o) == ORDER_SERVED && o.n == 2;
+    ok &= orderby_parse(&s, "email", &o) == 0 && orderby_verdict(&s, &o) == ORDER_REFUSED;
+    ok &= orderby_parse(&s, "n,t", &o) == 0 && orderby_verdict(&s, &o) == ORDER_REFUSED;
+    s.unique[2] = 1; /* were n unique in the ground truth, it would decide as the key does */
+    ok &= orderby_parse(&s, "n,t", &o) == 0 && orderby_verdict(&s, &o) == ORDER_EITHER;
+    ok &= orderby_parse(&s, "nosuch", &o) != 0 && orderby_parse(&s, "n down", &o) != 0 && orderby_parse(&s, "n,", &o) != 0;
+    st_ok(ok, "$orderby: one sortable property or the key first", NULL);
+    set_dispose(&s);
+    ok = load_metadata(XML, sizeof(XML) - 1, "deals", &s) == 0 && s.sort_annotated && !s.sortable[0] && !s.sortable[2];
+    set_dispose(&s);
+    ok &= load_metadata(XML, sizeof(XML) - 1, "tickets", &s) == 0 && !s.sort_annotated && !s.sortable[2];
+    set_dispose(&s);
+    st_ok(ok, "SortRestrictions: Sortable false, or absent, sorts nothing", NULL);
+
+    /* every generated $orderby reads back the same; about 6 % of them (2 % of the queries) refused */
+    query_t q;
+    size_t n = 0, refused = 0, bad = 0;
+    memset(&q, 0, sizeof(q));
+    q.set = (set_t *)st;
+    for (int i = 0; i < 20000; ++i) {
+        rng_t r = {mix64((uint64_t)i + 55)};
+        if (!rng_pct(&r, 35))
+            continue;
+        gen_orderby(&r, &q);
+        ++n;
+        refused += orderby_verdict(st, &q.order) == ORDER_REFUSED;
+        if (orderby_parse(st, q.order_text.p, &o) != 0 || o.n != q.order.n ||
+            memcmp(o.prop, q.order.prop, o.n * sizeof(o.prop[0])) != 0 ||
+            memcmp(o.desc, q.order.desc, o.n * sizeof(o.desc[0])) != 0)
+            if (bad++ < 5)
+                st_ok(0, "a generated $orderby reads back", q.order_text.p);
+    }
+    snprintf(got, sizeof(got), "%zu of %zu refused", refused, n);
+    st_ok(bad == 0 && refused * 100 > n && refused * 100 < n * 12, "generated $orderby read back, a few refused", got);
+    str_dispose(&q.order_text);
+}
+
 /* every generated filter reads back to the same tree, and is evaluated the same */
 static void st_roundtrip(const set_t *s, int n)
 {
@@ -2825,6 +3232,8 @@ static int self_test(void)
     set_t s;
     st_set(&s);
     st_ok(s.bad_values == 0, "the self-test rows are well formed", NULL);
+    st_ok(s.unique[0] && s.unique[8] && !s.unique[2] && !s.unique[7] && !s.unique[1],
+          "the key and k tell the rows apart, n (12 and 12.000) and m (null) do not", NULL);
     for (size_t i = 0; i < sizeof(ST_CASES) / sizeof(ST_CASES[0]); ++i)
         st_filter(&s, ST_CASES[i][0], ST_CASES[i][1]);
 
@@ -2872,6 +3281,9 @@ static int self_test(void)
         str_dispose(&o);
         arena_dispose(&ar);
     }
+    for (size_t i = 0; i < sizeof(ST_ORDERS) / sizeof(ST_ORDERS[0]); ++i)
+        st_order(&s, ST_ORDERS[i][0], ST_ORDERS[i][1], ST_ORDERS[i][2]);
+    st_sortable(&s);
     st_roundtrip(&s, 3000);
     set_dispose(&s);
     printf("%s - self-test: %d checks, %d failed\n", st_failed == 0 ? "ok" : "not ok", st_checks, st_failed);
@@ -2884,8 +3296,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: differential GATEWAY_URL DATA_SOURCE TOKEN SIM_URL [--seed N] [--queries N] [--only I] [--verbose]\n"
                     "                    [--metadata FILE] [--dry-run]\n"
-                    "       differential GATEWAY_URL DATA_SOURCE TOKEN SIM_URL --filter EXPR [--set NAME] [--top N] [--skip N]\n"
-                    "                    [--select a,b] [--count] [--count-path]\n"
+                    "       differential GATEWAY_URL DATA_SOURCE TOKEN SIM_URL [--filter EXPR] [--orderby 'PROP [asc|desc]']\n"
+                    "                    [--set NAME] [--top N] [--skip N] [--select a,b] [--count] [--count-path]\n"
                     "       differential --self-test\n");
     return 2;
 }
@@ -2894,7 +3306,7 @@ int main(int argc, char **argv)
 {
     ctx_t c;
     long long nqueries = 3000, only = -1, top = -1, skip = -1;
-    const char *filter = NULL, *set_name = "contacts", *select = NULL, *seed_env = getenv("DIFF_SEED");
+    const char *filter = NULL, *set_name = "contacts", *select = NULL, *orderby = NULL, *seed_env = getenv("DIFF_SEED");
     int count = 0, count_path = 0, have_seed = 0, result;
     const char *metadata_file = NULL;
     struct timespec t0, t1;
@@ -2940,6 +3352,8 @@ int main(int argc, char **argv)
                 metadata_file = val;
             else if (strcmp(o, "--select") == 0)
                 select = val;
+            else if (strcmp(o, "--orderby") == 0)
+                orderby = val;
             else
                 return usage();
         }
@@ -2986,7 +3400,11 @@ int main(int argc, char **argv)
                 continue;
             }
             load_truth(&c.http, argv[4], s);
-            printf("# %s: %zu properties, %zu records%s\n", s->name, s->nprops, s->nrows,
+            size_t nsortable = 0;
+            for (size_t p = 0; p < s->nprops; ++p)
+                nsortable += (size_t)s->sortable[p];
+            printf("# %s: %zu properties (%zu sortable%s), %zu records%s\n", s->name, s->nprops, nsortable,
+                   s->sort_annotated ? "" : ": no SortRestrictions", s->nrows,
                    s->bad_values != 0 ? " (some values are not of their declared type)" : "");
             c.cat.sets[c.cat.nsets] = s;
             c.cat.weights[c.cat.nsets++] = SETS[i].weight;
@@ -2996,7 +3414,7 @@ int main(int argc, char **argv)
             die("no entity set to query");
     }
 
-    if (filter != NULL) {
+    if (filter != NULL || orderby != NULL) {
         /* one hand-written query */
         query_t q;
         arena_t a = {0};
@@ -3007,8 +3425,10 @@ int main(int argc, char **argv)
                 q.set = c.cat.sets[i];
         if (q.set == NULL)
             die("no entity set %s", set_name);
-        if ((q.filter = parse_filter(q.set, filter, &a, &err)) == NULL)
+        if (filter != NULL && (q.filter = parse_filter(q.set, filter, &a, &err)) == NULL)
             die("cannot read the filter: %s", err);
+        if (orderby != NULL && orderby_parse(q.set, orderby, &q.order) != 0)
+            die("cannot read the $orderby: %s", orderby);
         q.top = top;
         q.skip = skip;
         q.count = count;
@@ -3021,11 +3441,16 @@ int main(int argc, char **argv)
             q.select[q.nselect++] = prop;
             p += n + (p[n] == ',');
         }
-        str_puts(&q.text, filter);
+        if (filter != NULL)
+            str_puts(&q.text, filter);
+        if (orderby != NULL)
+            str_puts(&q.order_text, orderby);
         query_url(&q, c.gw, c.ds, NULL);
         run_t r = run_query(&c, &q);
-        printf("%s - one query: %s\n", r == RUN_PASS ? "ok" : "not ok", r == RUN_SKIP ? "501" : q.url.p);
+        printf("%s - one query: %s%s\n", r == RUN_PASS ? "ok" : "not ok", r == RUN_SKIP ? "501" : q.url.p,
+               r == RUN_PASS && orderby_verdict(q.set, &q.order) == ORDER_REFUSED ? " (501 as it must)" : "");
         str_dispose(&q.text);
+        str_dispose(&q.order_text);
         str_dispose(&q.url);
         arena_dispose(&a);
         result = r == RUN_PASS ? 0 : 1;
@@ -3050,6 +3475,8 @@ int main(int argc, char **argv)
         c.tops += q.top >= 0;
         c.skips += q.skip >= 0;
         c.selects += q.nselect != 0;
+        c.orderbys += q.order.n != 0;
+        c.refused += orderby_verdict(q.set, &q.order) == ORDER_REFUSED;
         run_t res = run_query(&c, &q);
         c.skipped += res == RUN_SKIP;
         if ((i + 1) % 500 == 0) {
@@ -3064,8 +3491,9 @@ int main(int argc, char **argv)
     int too_many_skipped = c.queries != 0 && c.skipped * 100 > c.queries * SKIP_LIMIT_PERCENT;
     printf("# seed=%" PRIu64
            ": %zu queries in %.1f s: %zu with $filter (%zu with a non-empty result), %zu /$count, %zu $count=true, "
-           "%zu $top, %zu $skip, %zu $select; %zu pages read\n",
-           c.seed, c.queries, secs, c.with_filter, c.nonempty, c.count_paths, c.counts, c.tops, c.skips, c.selects, c.pages);
+           "%zu $top, %zu $skip, %zu $select, %zu $orderby (%zu refused, %zu not in id order); %zu pages read\n",
+           c.seed, c.queries, secs, c.with_filter, c.nonempty, c.count_paths, c.counts, c.tops, c.skips, c.selects, c.orderbys,
+           c.refused, c.reordered, c.pages);
     if (too_many_skipped)
         printf("# more than %d%% of the queries were skipped (501)\n", SKIP_LIMIT_PERCENT);
     for (size_t k = 0; k < c.nkinds; ++k)
@@ -3077,6 +3505,7 @@ int main(int argc, char **argv)
                c.skipped, c.failed, c.seed);
     arena_dispose(&qa);
     str_dispose(&q.text);
+    str_dispose(&q.order_text);
     str_dispose(&q.url);
     result = c.failed == 0 && !too_many_skipped ? 0 : 1;
 out:
