@@ -72,6 +72,34 @@ st=$(get "\$filter=contains(email,'example.org')&\$top=1&\$count=true")
 t_is "$(jq '.["@odata.count"]' "$T_DIR/b")" "$(jq -s '[.[] | select((.properties.email // "") | contains("example.org"))] | length' "$T_DIR/truth")" \
     "\$count=true with a filter HubSpot cannot count: exact"
 
+# a nextLink works on another gateway process that shares the master key, and on no other
+st=$(get '$orderby=num_employees%20desc&$select=num_employees')
+next=$(jq -r '.["@odata.nextLink"]' "$T_DIR/b")
+http GET "$next" "${auth[@]}" >/dev/null
+cp "$T_DIR/b" "$T_DIR/page2"
+start_other() { # start_other KEYFILE: a second gateway on the same database; sets GW2_PID, GW2_URL
+    GATEWAY_MASTER_KEY_FILE=$1 "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
+        --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" \
+        >"$T_DIR/gw2.out" 2>>"$T_DIR/gateway2.log" &
+    GW2_PID=$!
+    GW2_URL=$(gw_wait_line "$T_DIR/gw2.out" '^odata-gateway listening' | sed 's/.*listening on //')
+}
+stop_other() {
+    kill "$GW2_PID"
+    wait "$GW2_PID"
+}
+start_other "$GATEWAY_MASTER_KEY_FILE"
+st=$(http GET "$GW2_URL${next#"$GW_URL"}" "${auth[@]}")
+t_is "$st" 200 "the nextLink of an ordered feed, followed on another gateway process with the same key: 200"
+t_is "$(jq -c '[.value[].id]' "$T_DIR/b")" "$(jq -c '[.value[].id]' "$T_DIR/page2")" "the same rows as on the first process"
+stop_other; t_ok $? "that process exits cleanly"
+# a gateway with other master keys cannot open the portal's refresh token: it says so, and serves nothing
+(umask 077 && ctl keys generate --out "$T_DIR/other.key" >/dev/null)
+start_other "$T_DIR/other.key"
+st=$(http GET "$GW2_URL${next#"$GW_URL"}" "${auth[@]}")
+t_is "$st $(jq -r .error.code "$T_DIR/b")" "503 PortalNeedsReauthorization" "on a gateway with other master keys: 503, the portal needs re-authorisation"
+stop_other; t_ok $? "that process exits cleanly"
+
 # what cannot be sorted
 st=$(get '$orderby=email')
 t_is "$st" 501 "\$orderby on a string: 501 (HubSpot sorts text case-insensitively)"
