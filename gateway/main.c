@@ -169,30 +169,6 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     return 0;
 }
 
-/* The key that signs $skiptoken values, derived from the master keys so that every process sharing them agrees. */
-static int derive_link_key(const gw_config_t *c)
-{
-    char buf[8192];
-    size_t n = 0;
-    unsigned int outlen = sizeof(gw.link_key);
-
-    if (c->master_key_file != NULL) {
-        FILE *fp = fopen(c->master_key_file, "r");
-        if (fp == NULL)
-            return -1;
-        n = fread(buf, 1, sizeof(buf), fp);
-        fclose(fp);
-    } else {
-        n = strlen(c->master_key);
-        if (n > sizeof(buf))
-            n = sizeof(buf);
-        memcpy(buf, c->master_key, n);
-    }
-    HMAC(EVP_sha256(), buf, (int)n, (const unsigned char *)"odata-skiptoken-v1", 18, gw.link_key, &outlen);
-    OPENSSL_cleanse(buf, sizeof(buf));
-    return 0;
-}
-
 static int migrate(const char *conninfo)
 {
     char err[512];
@@ -312,10 +288,8 @@ int main(int argc, char **argv)
         gw_log(GW_LOG_ERROR, "config", "master keys: %s", err);
         return 1;
     }
-    if (derive_link_key(&gw.config) != 0) {
-        gw_log(GW_LOG_ERROR, "config", "cannot read the master key file");
-        return 1;
-    }
+    /* the key that signs $skiptoken values: every process sharing the master keys agrees on it */
+    store_keyring_derive(gw.keyring, "odata-skiptoken-v1", gw.link_key);
     if (migrate(gw.config.database) != 0)
         return 1;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include "store/store.h"
 
@@ -266,6 +267,16 @@ void store_keyring_destroy(store_keyring_t *kr)
 uint32_t store_keyring_newest_id(const store_keyring_t *kr)
 {
     return kr->newest;
+}
+
+void store_keyring_derive(const store_keyring_t *kr, const char *label, unsigned char out[32])
+{
+    const store_key_t *oldest = &kr->keys[0];
+    unsigned int outlen = 32;
+    for (size_t i = 1; i < kr->count; ++i)
+        if (kr->keys[i].id < oldest->id)
+            oldest = &kr->keys[i];
+    HMAC(EVP_sha256(), oldest->bytes, STORE_KEY_LEN, (const unsigned char *)label, strlen(label), out, &outlen);
 }
 
 store_err_t store_keyring_generate_line(const store_keyring_t *kr_or_null, char *out, size_t outsz)

@@ -37,6 +37,11 @@ store_keyring_t *store_keyring_load(const char *path, const char *env_value, cha
 void store_keyring_destroy(store_keyring_t *kr);
 /** The id of the newest key. */
 uint32_t store_keyring_newest_id(const store_keyring_t *kr);
+/**
+ * A 32-byte key for `label` (e.g. signing links), derived from the keyring's oldest key: adding a key
+ * for a rotation does not change it, so processes that share any keyring state agree on it.
+ */
+void store_keyring_derive(const store_keyring_t *kr, const char *label, unsigned char out[32]);
 /** Writes a fresh random key line `<id>:<hex>` with id = newest + 1 (or 1) into out (>= 80 bytes). */
 store_err_t store_keyring_generate_line(const store_keyring_t *kr_or_null, char *out, size_t outsz);
 

@@ -93,6 +93,13 @@ st=$(http GET "$GW2_URL${next#"$GW_URL"}" "${auth[@]}")
 t_is "$st" 200 "the nextLink of an ordered feed, followed on another gateway process with the same key: 200"
 t_is "$(jq -c '[.value[].id]' "$T_DIR/b")" "$(jq -c '[.value[].id]' "$T_DIR/page2")" "the same rows as on the first process"
 stop_other; t_ok $? "that process exits cleanly"
+# a newer master key added (the first step of a rotation) changes neither the refresh token's key nor the links'
+cp "$GATEWAY_MASTER_KEY_FILE" "$T_DIR/rotated.key"
+ctl keys generate --out "$T_DIR/rotated.key"
+start_other "$T_DIR/rotated.key"
+st=$(http GET "$GW2_URL${next#"$GW_URL"}" "${auth[@]}")
+t_is "$st $(wc -l <"$T_DIR/rotated.key")" "200 2" "with a newer key added: the nextLink still works"
+stop_other; t_ok $? "that process exits cleanly"
 # a gateway with other master keys cannot open the portal's refresh token: it says so, and serves nothing
 (umask 077 && ctl keys generate --out "$T_DIR/other.key" >/dev/null)
 start_other "$T_DIR/other.key"
