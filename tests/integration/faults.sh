@@ -25,16 +25,7 @@ trap 'kill $SIM_PID 2>/dev/null; rm -rf "$SIM_DIR"; it_teardown' EXIT
 auth=(-H "Authorization: Bearer $TOKEN")
 
 # get_all SET QUERY: every row of the feed, following nextLinks, as JSON lines in $T_DIR/rows
-get_all() {
-    local url="$GW_URL/odata/$DS/$1?$2" st
-    : >"$T_DIR/rows"
-    while [ -n "$url" ]; do
-        st=$(http GET "$url" "${auth[@]}")
-        [ "$st" = 200 ] || { echo "# $url -> $st $(head -c 300 "$T_DIR/b")"; echo '{"id":"request failed"}' >>"$T_DIR/rows"; return 1; }
-        jq -c '.value[]' "$T_DIR/b" >>"$T_DIR/rows" || echo '{"id":"not JSON"}' >>"$T_DIR/rows"
-        url=$(jq -r '.["@odata.nextLink"] // empty' "$T_DIR/b")
-    done
-}
+get_all() { it_follow "$GW_URL/odata/$DS/$1?$2"; }
 ids() { jq -sc '[.[].id]' "$T_DIR/rows"; }
 for set in contacts companies deals tickets; do
     curl -s "$SIM_URL/__sim/records/$set" >"$T_DIR/truth-$set"

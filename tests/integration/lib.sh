@@ -79,3 +79,20 @@ http() {
     shift 2
     curl -s -o "$T_DIR/b" -D "$T_DIR/h" -X "$method" "$@" -w '%{http_code}' "$url"
 }
+
+# it_follow URL: every row of a feed, following nextLinks with the test token, as JSON lines in
+# $T_DIR/rows; a failed page leaves a line that matches no row, so the comparison that follows fails
+it_follow() {
+    local url=$1 st
+    : >"$T_DIR/rows"
+    while [ -n "$url" ]; do
+        st=$(http GET "$url" -H "Authorization: Bearer $TOKEN")
+        if [ "$st" != 200 ]; then
+            echo "# $url -> $st $(head -c 300 "$T_DIR/b")"
+            echo '{"id":"request failed"}' >>"$T_DIR/rows"
+            return 1
+        fi
+        jq -c '.value[]' "$T_DIR/b" >>"$T_DIR/rows" || echo '{"id":"not JSON"}' >>"$T_DIR/rows"
+        url=$(jq -r '.["@odata.nextLink"] // empty' "$T_DIR/b")
+    done
+}

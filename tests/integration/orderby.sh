@@ -8,16 +8,7 @@ auth=(-H "Authorization: Bearer $TOKEN")
 feed="$GW_URL/odata/$DS/contacts"
 curl -s "$GW_TEST_SIM_URL/__sim/records/contacts" >"$T_DIR/truth"
 get() { http GET "$feed?$1" "${auth[@]}"; }
-get_all() {
-    local url="$feed?$1" st
-    : >"$T_DIR/rows"
-    while [ -n "$url" ]; do
-        st=$(http GET "$url" "${auth[@]}")
-        [ "$st" = 200 ] || { echo "# $url -> $st $(head -c 300 "$T_DIR/b")"; echo '{"id":"request failed"}' >>"$T_DIR/rows"; return 1; }
-        jq -c '.value[]' "$T_DIR/b" >>"$T_DIR/rows"
-        url=$(jq -r '.["@odata.nextLink"] // empty' "$T_DIR/b")
-    done
-}
+get_all() { it_follow "$feed?$1"; }
 last_feed() { grep 'info \[feed\]' "$T_DIR/gateway.log" | tail -n 1; }
 # want PROP KIND DESC [jq filter]: the ids of the ground truth in OData's order; equal values by id
 # (the simulator's order for equal values, which OData leaves to the service)

@@ -10,16 +10,7 @@ curl -s "$GW_TEST_SIM_URL/__sim/records/contacts" >"$T_DIR/truth"
 # get URL-QUERY: GET the feed with an already-encoded query; body in $T_DIR/b
 get() { http GET "$feed?$1" "${auth[@]}"; }
 # all rows of a feed, following nextLinks, as JSON lines in $T_DIR/rows
-get_all() {
-    local url="$feed?$1" st
-    : >"$T_DIR/rows"
-    while [ -n "$url" ]; do
-        st=$(http GET "$url" "${auth[@]}")
-        [ "$st" = 200 ] || { echo "# $url -> $st $(head -c 300 "$T_DIR/b")"; return 1; }
-        jq -c '.value[]' "$T_DIR/b" >>"$T_DIR/rows"
-        url=$(jq -r '.["@odata.nextLink"] // empty' "$T_DIR/b")
-    done
-}
+get_all() { it_follow "$feed?$1"; }
 
 # $select
 st=$(get '$select=email,firstname&$top=3')
