@@ -147,7 +147,7 @@ static int literal_text(const odata_value_t *v, hs_kind_t kind, int round, char 
     }
 }
 
-static json_t *filter_new(const char *prop, const char *op, const char *value, const char *high)
+json_t *hs_filter_new(const char *prop, const char *op, const char *value, const char *high)
 {
     json_t *f = json_object();
     json_object_set_new(f, "propertyName", json_string(prop));
@@ -197,9 +197,9 @@ static dnf_t plan_compare(const odata_expr_t *e, json_t *hs_props)
     if (v->type == ODATA_V_NULL) {
         /* HubSpot treats an empty string as no value; OData does not, for strings */
         if (op == ODATA_EXPR_EQ)
-            return single(filter_new(p->source, "NOT_HAS_PROPERTY", NULL, NULL), kind != KIND_STRING);
+            return single(hs_filter_new(p->source, "NOT_HAS_PROPERTY", NULL, NULL), kind != KIND_STRING);
         if (op == ODATA_EXPR_NE && kind != KIND_STRING && kind != KIND_ID)
-            return single(filter_new(p->source, "HAS_PROPERTY", NULL, NULL), 1);
+            return single(hs_filter_new(p->source, "HAS_PROPERTY", NULL, NULL), 1);
         return everything();
     }
     switch (op) {
@@ -207,13 +207,13 @@ static dnf_t plan_compare(const odata_expr_t *e, json_t *hs_props)
         if (kind == KIND_DATETIME || kind == KIND_DATE) {
             if (!literal_text(v, kind, -1, a, sizeof(a)) || !literal_text(v, kind, +1, b, sizeof(b)))
                 return everything();
-            return single(filter_new(p->source, "BETWEEN", a, b), 0);
+            return single(hs_filter_new(p->source, "BETWEEN", a, b), 0);
         }
         if (!literal_text(v, kind, 0, a, sizeof(a)))
             return everything();
         /* strings: HubSpot's EQ ignores case; numbers: HubSpot compares doubles, so values that differ only
          * past a double's precision match too. Both are supersets of OData's exact equality. */
-        return single(filter_new(p->source, "EQ", a, NULL), kind == KIND_BOOL || kind == KIND_ID);
+        return single(hs_filter_new(p->source, "EQ", a, NULL), kind == KIND_BOOL || kind == KIND_ID);
     case ODATA_EXPR_GT:
     case ODATA_EXPR_GE:
     case ODATA_EXPR_LT:
@@ -225,7 +225,7 @@ static dnf_t plan_compare(const odata_expr_t *e, json_t *hs_props)
             return everything();
         /* inclusive bounds: HubSpot compares numbers as doubles (a value just past a strict bound may round
          * onto it), instants in whole milliseconds and dates in whole days */
-        return single(filter_new(p->source, lower ? "GTE" : "LTE", a, NULL), 0);
+        return single(hs_filter_new(p->source, lower ? "GTE" : "LTE", a, NULL), 0);
     }
     default:
         /* ne: HubSpot's NEQ never matches a missing value, while OData's does */
@@ -260,7 +260,7 @@ static dnf_t plan_in(const odata_expr_t *e, json_t *hs_props)
         json_decref(values);
         return everything();
     }
-    json_t *f = filter_new(l->u.property->source, "IN", NULL, NULL);
+    json_t *f = hs_filter_new(l->u.property->source, "IN", NULL, NULL);
     json_object_set_new(f, "values", values);
     return single(f, kind == KIND_BOOL);
 }
@@ -369,7 +369,7 @@ static dnf_t plan(const odata_expr_t *e, json_t *hs_props, const hs_search_limit
     case ODATA_EXPR_PROPERTY:
         /* a Boolean property on its own: prop eq true */
         if (kind_of(e->u.property, hs_props) == KIND_BOOL)
-            return single(filter_new(e->u.property->source, "EQ", "true", NULL), 1);
+            return single(hs_filter_new(e->u.property->source, "EQ", "true", NULL), 1);
         return everything();
     default:
         return everything();

@@ -33,6 +33,8 @@ void hs_search_limits_default(hs_search_limits_t *limits);
  */
 int hs_plan_filter(const odata_expr_t *filter, json_t *hs_props, const hs_search_limits_t *limits, size_t reserve_per_group,
                    hs_plan_t *plan);
+/** One HubSpot filter {"propertyName","operator"[,"value"][,"highValue"]} (new reference); NULL values are left out. */
+json_t *hs_filter_new(const char *prop, const char *op, const char *value, const char *high);
 /** Releases what hs_plan_filter made. */
 void hs_plan_dispose(hs_plan_t *plan);
 

@@ -6,16 +6,21 @@
 #include <string.h>
 #include "hubspot/read.h"
 
+static void add_prop(const odata_property_t *p, const odata_property_t **list, size_t *n, size_t max)
+{
+    for (size_t i = 0; i < *n; ++i)
+        if (list[i] == p)
+            return;
+    if (*n < max)
+        list[(*n)++] = p;
+}
+
 static void collect_props(const odata_expr_t *e, const odata_property_t **list, size_t *n, size_t max)
 {
     if (e == NULL)
         return;
     if (e->kind == ODATA_EXPR_PROPERTY) {
-        for (size_t i = 0; i < *n; ++i)
-            if (list[i] == e->u.property)
-                return;
-        if (*n < max)
-            list[(*n)++] = e->u.property;
+        add_prop(e->u.property, list, n, max);
         return;
     }
     for (size_t i = 0; i < e->nargs; ++i)
@@ -36,7 +41,7 @@ static char *properties_of(const odata_entity_set_t *set, const hs_read_t *rd, c
         read[nread++] = rd->columns[i];
     collect_props(q->filter, read, &nread, set->nprops);
     if (sort != NULL)
-        collect_props(&(odata_expr_t){.kind = ODATA_EXPR_PROPERTY, .u.property = sort}, read, &nread, set->nprops);
+        add_prop(sort, read, &nread, set->nprops);
     odata_buf_init(&names, 256 * 1024);
     for (size_t i = 0; i < nread; ++i)
         if (read[i] != &set->props[0] && odata_buf_appendf(&names, "%s%s", names.len != 0 ? "," : "", read[i]->source) != ODATA_OK)

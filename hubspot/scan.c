@@ -1,13 +1,13 @@
 /*
  * The request sequence of a feed (see scan.h for the phases of an ordered scan).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
+#include "hubspot/plan.h"
 #include "hubspot/scan.h"
 #include "odata/query.h"
 
@@ -27,16 +27,14 @@ int hs_scan_init(hs_scan_t *s, const char *object, const char *properties, json_
     s->groups = groups;
     s->descending = descending;
     s->sort_kind = sort_kind;
-    if (strlen(object) >= sizeof(s->object))
+    if ((size_t)snprintf(s->object, sizeof(s->object), "%s", object) >= sizeof(s->object))
         return -1;
-    strcpy(s->object, object);
     switch (sort_kind) {
     case HS_SORT_NUMBER:
     case HS_SORT_DATE:
     case HS_SORT_DATETIME:
-        if (sort_prop == NULL || strlen(sort_prop) >= sizeof(s->sort_prop))
+        if (sort_prop == NULL || (size_t)snprintf(s->sort_prop, sizeof(s->sort_prop), "%s", sort_prop) >= sizeof(s->sort_prop))
             return -1;
-        strcpy(s->sort_prop, sort_prop);
         s->mode = HS_SCAN_ORDERED;
         s->phase = descending ? HS_PHASE_WINDOW : HS_PHASE_NULLS;
         break;
@@ -49,7 +47,7 @@ int hs_scan_init(hs_scan_t *s, const char *object, const char *properties, json_
         break;
     }
     if (s->mode == HS_SCAN_KEYSET)
-        strcpy(s->sort_prop, "hs_object_id");
+        snprintf(s->sort_prop, sizeof(s->sort_prop), "hs_object_id");
     return 0;
 }
 
@@ -65,16 +63,6 @@ int hs_scan_done(const hs_scan_t *s)
 }
 
 /* ---- requests ---- */
-
-static json_t *filter_new(const char *prop, const char *op, const char *value)
-{
-    json_t *f = json_object();
-    json_object_set_new(f, "propertyName", json_string(prop));
-    json_object_set_new(f, "operator", json_string(op));
-    if (value != NULL)
-        json_object_set_new(f, "value", json_string(value));
-    return f;
-}
 
 static int64_t cap_of(const hs_scan_t *s)
 {
@@ -162,23 +150,23 @@ int hs_scan_request(hs_scan_t *s, odata_buf_t *path, char **body)
     case HS_PHASE_MAIN: /* KEYSET */
         descending = s->descending;
         if (s->cursor[0] != '\0')
-            json_array_append_new(extra, filter_new("hs_object_id", descending ? "LT" : "GT", s->cursor));
+            json_array_append_new(extra, hs_filter_new("hs_object_id", descending ? "LT" : "GT", s->cursor, NULL));
         break;
     case HS_PHASE_NULLS:
-        json_array_append_new(extra, filter_new(s->sort_prop, "NOT_HAS_PROPERTY", NULL));
+        json_array_append_new(extra, hs_filter_new(s->sort_prop, "NOT_HAS_PROPERTY", NULL, NULL));
         if (s->cursor[0] != '\0')
-            json_array_append_new(extra, filter_new("hs_object_id", "GT", s->cursor));
+            json_array_append_new(extra, hs_filter_new("hs_object_id", "GT", s->cursor, NULL));
         break;
     case HS_PHASE_TIE:
-        json_array_append_new(extra, filter_new(s->sort_prop, "EQ", s->bound));
+        json_array_append_new(extra, hs_filter_new(s->sort_prop, "EQ", s->bound, NULL));
         if (s->cursor[0] != '\0')
-            json_array_append_new(extra, filter_new("hs_object_id", "GT", s->cursor));
+            json_array_append_new(extra, hs_filter_new("hs_object_id", "GT", s->cursor, NULL));
         break;
     case HS_PHASE_WINDOW:
         if (s->bound[0] == '\0')
-            json_array_append_new(extra, filter_new(s->sort_prop, "HAS_PROPERTY", NULL));
+            json_array_append_new(extra, hs_filter_new(s->sort_prop, "HAS_PROPERTY", NULL, NULL));
         else
-            json_array_append_new(extra, filter_new(s->sort_prop, s->descending ? "LT" : "GT", s->bound));
+            json_array_append_new(extra, hs_filter_new(s->sort_prop, s->descending ? "LT" : "GT", s->bound, NULL));
         sort_prop = s->sort_prop;
         descending = s->descending;
         after = s->probing ? cap_of(s) - 1 : s->offset;
@@ -200,15 +188,31 @@ int hs_scan_request(hs_scan_t *s, odata_buf_t *path, char **body)
 /* ---- answers ---- */
 
 /* an id as HubSpot writes it: 1 to 18 digits without a leading zero */
-static int read_id(json_t *rec, int64_t *id, const char **text)
+static int id_parse(const char *s, int64_t *id)
 {
-    const char *s = json_string_value(json_object_get(rec, "id"));
     size_t n = s != NULL ? strlen(s) : 0;
     if (n == 0 || n > 18 || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1))
         return -1;
     *id = strtoll(s, NULL, 10);
-    *text = s;
     return 0;
+}
+
+static int read_id(json_t *rec, int64_t *id, const char **text)
+{
+    *text = json_string_value(json_object_get(rec, "id"));
+    return id_parse(*text, id);
+}
+
+/* a value in the filter form read_key writes (numbers as HubSpot gave them, instants as epoch milliseconds) */
+static int key_of_text(const hs_scan_t *s, const char *text, sort_key_t *k)
+{
+    char *end;
+    memset(k, 0, sizeof(*k));
+    if (s->sort_kind == HS_SORT_NUMBER)
+        k->d = strtod(text, &end);
+    else
+        k->i = strtoll(text, &end, 10);
+    return text[0] != '\0' && *end == '\0' ? 0 : -1;
 }
 
 /* the sort value of a record: 1 with `k` and its filter text, 0 when unset, -1 when unreadable */
@@ -229,7 +233,6 @@ static int read_key(const hs_scan_t *s, json_t *rec, sort_key_t *k, char *text, 
         char *end;
         if (odata_value_parse(ODATA_TYPE_DECIMAL, str, n, &val) != ODATA_OK)
             return -1;
-        errno = 0;
         k->d = strtod(str, &end);
         if (*end != '\0' || !isfinite(k->d))
             return -1;
@@ -268,7 +271,8 @@ static void set_err(char *err, size_t errlen, const char *msg)
 static void start_window(hs_scan_t *s, const char *bound)
 {
     s->phase = HS_PHASE_WINDOW;
-    snprintf(s->bound, sizeof(s->bound), "%s", bound);
+    if (bound != s->bound)
+        snprintf(s->bound, sizeof(s->bound), "%s", bound);
     s->offset = 0;
     s->window_end[0] = '\0';
     s->probing = 0;
@@ -286,7 +290,7 @@ static void after_values(hs_scan_t *s)
 }
 
 /* keyset phases: ids strictly increasing (decreasing for a descending KEYSET) after the cursor */
-static int take_keyset(hs_scan_t *s, json_t *results, json_t *rows, int limit, char *err, size_t errlen)
+static int take_keyset(hs_scan_t *s, json_t *results, int limit, char *err, size_t errlen)
 {
     int desc = s->phase == HS_PHASE_MAIN && s->descending;
     int64_t prev = 0;
@@ -314,7 +318,6 @@ static int take_keyset(hs_scan_t *s, json_t *results, json_t *rows, int limit, c
             }
         }
         prev = id, have_prev = 1, last = text;
-        json_array_append(rows, rec);
     }
     if (json_array_size(results) == (size_t)limit) {
         snprintf(s->cursor, sizeof(s->cursor), "%s", last);
@@ -327,12 +330,9 @@ static int take_keyset(hs_scan_t *s, json_t *results, json_t *rows, int limit, c
         else
             start_window(s, "");
         break;
-    case HS_PHASE_TIE: {
-        char bound[HS_SCAN_VALUE_MAX];
-        memcpy(bound, s->bound, sizeof(bound));
-        start_window(s, bound);
+    case HS_PHASE_TIE:
+        start_window(s, s->bound);
         break;
-    }
     default:
         s->phase = HS_PHASE_DONE;
         break;
@@ -341,31 +341,35 @@ static int take_keyset(hs_scan_t *s, json_t *results, json_t *rows, int limit, c
 }
 
 /* one page of a window, in sort order, cut before the window's end value */
-static int take_window(hs_scan_t *s, json_t *results, json_t *rows, int limit, char *err, size_t errlen)
+/* the TIE phase for the run of the window's end value, read whole by id */
+static void start_tie(hs_scan_t *s)
+{
+    memcpy(s->bound, s->window_end, sizeof(s->bound));
+    s->phase = HS_PHASE_TIE;
+    s->cursor[0] = '\0';
+    s->offset = 0;
+    s->window_end[0] = '\0';
+}
+
+/* a comes before b in the scan's direction */
+static int key_before(const hs_scan_t *s, const sort_key_t *a, const sort_key_t *b)
+{
+    int c = key_cmp(s, a, b);
+    return s->descending ? c > 0 : c < 0;
+}
+
+/* one page of a window, in sort order, cut before the window's end value */
+static int take_window(hs_scan_t *s, json_t *results, size_t *kept, int limit, char *err, size_t errlen)
 {
     sort_key_t end, prev, k;
     char text[HS_SCAN_VALUE_MAX];
-    int have_end = 0, have_prev = 0;
+    int have_end = s->window_end[0] != '\0', have_prev = 0;
     json_t *rec;
     size_t i;
 
-    if (s->window_end[0] != '\0') {
-        /* the end value is in filter form: read it back through a record of the same shape */
-        json_t *fake = json_pack("{s:{s:s}}", "properties", s->sort_prop, s->window_end);
-        char t[HS_SCAN_VALUE_MAX];
-        int r = fake != NULL ? read_key(s, fake, &end, t, sizeof(t)) : -1;
-        json_decref(fake);
-        if (r != 1 && s->sort_kind != HS_SORT_NUMBER) {
-            /* dates and datetimes are kept as epoch milliseconds */
-            char *e;
-            end.i = strtoll(s->window_end, &e, 10);
-            r = *e == '\0' ? 1 : -1;
-        }
-        if (r != 1) {
-            set_err(err, errlen, "the scan position is invalid");
-            return -1;
-        }
-        have_end = 1;
+    if (have_end && key_of_text(s, s->window_end, &end) != 0) {
+        set_err(err, errlen, "the scan position is invalid");
+        return -1;
     }
     json_array_foreach(results, i, rec)
     {
@@ -373,41 +377,24 @@ static int take_window(hs_scan_t *s, json_t *results, json_t *rows, int limit, c
             set_err(err, errlen, "HubSpot's search answered with a record without a readable value of the sort property");
             return -1;
         }
-        if (have_prev && (s->descending ? key_cmp(s, &k, &prev) > 0 : key_cmp(s, &k, &prev) < 0)) {
+        if ((have_prev && key_before(s, &k, &prev)) || (have_end && key_before(s, &end, &k))) {
             set_err(err, errlen, "HubSpot's search answered with records out of order");
             return -1;
         }
         if (have_end && key_cmp(s, &k, &end) == 0) {
-            /* the run of this value is read whole, by id, in the TIE phase */
-            s->phase = HS_PHASE_TIE;
-            memcpy(s->bound, s->window_end, sizeof(s->bound));
-            s->cursor[0] = '\0';
-            s->offset = 0;
-            s->window_end[0] = '\0';
+            start_tie(s);
             return 0;
         }
-        if (have_end && (s->descending ? key_cmp(s, &k, &end) < 0 : key_cmp(s, &k, &end) > 0)) {
-            set_err(err, errlen, "HubSpot's search answered with records out of order");
-            return -1;
-        }
         prev = k, have_prev = 1;
-        json_array_append(rows, rec);
+        ++*kept;
     }
     s->offset += (int64_t)json_array_size(results);
     if (json_array_size(results) == (size_t)limit && s->offset < cap_of(s))
         return 0;
-    if (have_end) {
-        /* the end value was not reached (records changed meanwhile): continue from it */
-        char bound[HS_SCAN_VALUE_MAX];
-        memcpy(bound, s->window_end, sizeof(bound));
-        s->phase = HS_PHASE_TIE;
-        memcpy(s->bound, bound, sizeof(s->bound));
-        s->cursor[0] = '\0';
-        s->offset = 0;
-        s->window_end[0] = '\0';
-        return 0;
-    }
-    after_values(s);
+    if (have_end)
+        start_tie(s); /* the end value was not reached (records changed meanwhile): continue from it */
+    else
+        after_values(s);
     return 0;
 }
 
@@ -421,18 +408,27 @@ static int cursor_ok(const char *c, size_t n)
     return 1;
 }
 
+/* the first `kept` records of `page` (all of them: the page itself), or an empty array */
+static json_t *prefix(json_t *page, size_t kept)
+{
+    json_t *out;
+    if (page != NULL && kept == json_array_size(page))
+        return json_incref(page);
+    if ((out = json_array()) != NULL)
+        for (size_t i = 0; i < kept; ++i)
+            json_array_append(out, json_array_get(page, i));
+    return out;
+}
+
 int hs_scan_take(hs_scan_t *s, const char *body, size_t len, json_t **rows, char *err, size_t errlen)
 {
-    json_t *doc = json_loadb(body, len, 0, NULL), *results, *out = NULL;
+    json_t *doc = json_loadb(body, len, 0, NULL), *results, *page = NULL; /* rows are a prefix of `page` */
     int limit = page_limit(s), r = -1;
+    size_t kept = 0;
 
     *rows = NULL;
     if (doc == NULL || !json_is_array(results = json_object_get(doc, "results"))) {
         set_err(err, errlen, "HubSpot answered with a page that is not in the expected form");
-        goto out;
-    }
-    if ((out = json_array()) == NULL) {
-        set_err(err, errlen, "out of memory");
         goto out;
     }
     if (s->mode == HS_SCAN_LIST) {
@@ -445,68 +441,60 @@ int hs_scan_take(hs_scan_t *s, const char *body, size_t len, json_t **rows, char
             set_err(err, errlen, "HubSpot answered with an empty page that is not the last");
             goto out;
         }
-        json_array_extend(out, results);
         if (after != NULL)
             snprintf(s->cursor, sizeof(s->cursor), "%s", json_string_value(after));
         else
             s->phase = HS_PHASE_DONE;
-        r = 0;
+        page = json_incref(results), kept = json_array_size(results), r = 0;
         goto out;
     }
 
     json_t *total = json_object_get(doc, "total");
     s->total = json_is_integer(total) && json_integer_value(total) >= 0 ? json_integer_value(total) : -1;
     if (s->phase != HS_PHASE_WINDOW) {
-        r = take_keyset(s, results, out, limit, err, errlen);
+        if ((r = take_keyset(s, results, limit, err, errlen)) == 0)
+            page = json_incref(results), kept = json_array_size(results);
         goto out;
     }
     if (s->probing) {
         /* the record at position 9,999: the window ends before the first record with its value */
-        json_t *held = s->held;
         sort_key_t k;
+        page = s->held; /* NULL when resumed while the probe was out: the window's first page comes next */
         s->held = NULL;
         s->probing = 0;
         if (json_array_size(results) > 1) {
-            json_decref(held);
             set_err(err, errlen, "HubSpot answered the probe with more than one record");
             goto out;
         }
         if (json_array_size(results) == 1 &&
             read_key(s, json_array_get(results, 0), &k, s->window_end, sizeof(s->window_end)) != 1) {
-            json_decref(held);
             s->window_end[0] = '\0';
             set_err(err, errlen, "HubSpot's search answered with a record without a readable value of the sort property");
             goto out;
         }
-        if (held == NULL) {
-            /* resumed while the probe was out: the window's first page comes next */
-            r = 0;
-            goto out;
-        }
-        r = take_window(s, held, out, page_limit(s), err, errlen);
-        json_decref(held);
+        r = page != NULL ? take_window(s, page, &kept, page_limit(s), err, errlen) : 0;
         goto out;
     }
+    page = json_incref(results);
     if (s->offset == 0 && s->window_end[0] == '\0' && s->need >= 0 && json_array_size(results) >= (size_t)s->need) {
         /* the reader stops within this page: no probe, nothing after it */
-        r = take_window(s, results, out, limit, err, errlen);
+        r = take_window(s, results, &kept, limit, err, errlen);
         s->phase = HS_PHASE_DONE;
-        goto out;
-    }
-    if (s->offset == 0 && s->window_end[0] == '\0' && s->total > cap_of(s) && json_array_size(results) == (size_t)limit) {
+    } else if (s->offset == 0 && s->window_end[0] == '\0' && s->total > cap_of(s) && json_array_size(results) == (size_t)limit) {
         s->held = json_incref(results);
         s->probing = 1;
         r = 0;
-        goto out;
+    } else {
+        r = take_window(s, results, &kept, limit, err, errlen);
     }
-    r = take_window(s, results, out, limit, err, errlen);
 
 out:
+    if (r == 0 && (*rows = prefix(page, kept)) == NULL) {
+        set_err(err, errlen, "out of memory");
+        r = -1;
+    }
+    json_decref(page);
     json_decref(doc);
-    if (r == 0)
-        *rows = out;
-    else
-        json_decref(out);
     return r;
 }
 
@@ -575,11 +563,7 @@ int hs_scan_restore(hs_scan_t *s, const char *text)
         return -1;
     if (s->cursor[0] != '\0' && s->mode != HS_SCAN_LIST) {
         int64_t id;
-        const char *t;
-        json_t *rec = json_pack("{s:s}", "id", s->cursor);
-        int bad = rec == NULL || read_id(rec, &id, &t) != 0;
-        json_decref(rec);
-        if (bad)
+        if (id_parse(s->cursor, &id) != 0)
             return -1;
     }
     if (phase == HS_PHASE_TIE && s->bound[0] == '\0')
