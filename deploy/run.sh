@@ -58,6 +58,7 @@ if [ -z "${GATEWAY_HUBSPOT_CLIENT_ID:-}" ]; then
     SANDBOX_PORT=${SANDBOX_PORT:-8099}
     export GATEWAY_HUBSPOT_CLIENT_ID=sandbox-client GATEWAY_HUBSPOT_CLIENT_SECRET=sandbox-secret
     export GATEWAY_HUBSPOT_BASE_URL="http://127.0.0.1:$SANDBOX_PORT"
+    export GATEWAY_HUBSPOT_AUTH_URL="http://127.0.0.1:$SANDBOX_PORT" # /oauth/install shows the sandbox's approval page
     "$ROOT/build/hubspot-sim" --listen "127.0.0.1:$SANDBOX_PORT" --seed 1 --portal-id "$SANDBOX_PORTAL" \
         --client-id sandbox-client --client-secret sandbox-secret \
         --contacts "${SANDBOX_CONTACTS:-5000}" --companies "${SANDBOX_COMPANIES:-1000}" \

@@ -6,7 +6,7 @@
 #   deploy/test.sh                 everything
 #   deploy/test.sh -R integration  only tests whose name matches (ctest's -R)
 #   deploy/test.sh -L differential the randomized differential test of query options (DIFF_SEED=N replays a seed)
-#   GW_SANITIZE=1 deploy/test.sh   the same under ASan+UBSan (in build-asan/)
+#   GW_SANITIZE=1 deploy/test.sh   the same under ASan+UBSan (in build-asan/, or GW_BUILD_DIR)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +14,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 "$ROOT/deploy/install-deps.sh"
 if [ "${GW_SANITIZE:-0}" = 1 ]; then
-    BUILD="$ROOT/build-asan"
+    BUILD=${GW_BUILD_DIR:-$ROOT/build-asan}
     gw_build "$BUILD" -DGW_WERROR=ON -DGW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 else

@@ -23,6 +23,10 @@ typedef struct st_gw_config_t {
     const char *listen;   /* host:port */
     const char *database; /* libpq conninfo */
     const char *hubspot_base_url;
+    const char *hubspot_auth_url;      /* where a user approves the install (HubSpot's app site) */
+    const char *oauth_scopes;          /* scopes the install requires, separated by spaces */
+    const char *oauth_optional_scopes; /* scopes asked for when the portal has them, separated by spaces */
+    long oauth_state_ttl;              /* seconds an install may take from /oauth/install to /oauth/callback */
     const char *client_id;
     const char *client_secret;
     const char *master_key_file;
@@ -32,6 +36,9 @@ typedef struct st_gw_config_t {
     size_t page_size;             /* rows per OData response before @odata.nextLink */
     int hubspot_max_attempts;     /* tries of one HubSpot request that fails with 5xx or on the network */
     long hubspot_retry_budget_ms; /* no retry starts later than this after a request's first try */
+    unsigned hubspot_rate_limit;  /* requests per ten seconds per portal until HubSpot's headers say otherwise */
+    unsigned hubspot_search_rate; /* search requests per second per portal, likewise */
+    unsigned hubspot_lookahead;   /* HubSpot pages one feed reads ahead (split list scans; 1: one at a time) */
     int db_pool_size;
 } gw_config_t;
 
@@ -45,13 +52,22 @@ typedef struct st_gw_t {
     hs_client_t *hubspot;
     store_pg_t *db;
     store_keyring_t *keyring;
-    unsigned char link_key[32]; /* signs $skiptoken values */
+    unsigned char link_key[32];  /* signs $skiptoken values */
+    unsigned char state_key[32]; /* signs the OAuth install's state */
 } gw_t;
 
 extern gw_t gw;
 
 /** Registers the /odata/ handler on the host configuration. */
 void gw_odata_register(h2o_hostconf_t *hostconf);
+/** Registers /oauth/install and /oauth/callback (the app's install in a HubSpot portal). */
+void gw_oauth_register(h2o_hostconf_t *hostconf);
+/**
+ * Checks a list of OAuth scope names (separated by spaces or commas) and writes it space-separated to
+ * a new string (free()). Returns NULL when a name has a character other than letters, digits and
+ * "._:/-".
+ */
+char *gw_oauth_scope_list(const char *scopes);
 /** The adapter that lets store/'s PostgreSQL pool run on the h2o loop. */
 store_pg_loop_t gw_pg_loop(h2o_evloop_t *evloop);
 

@@ -25,16 +25,32 @@ static void usage(FILE *fp)
                 "  --listen HOST:PORT        address to listen on (GATEWAY_LISTEN, default 127.0.0.1:8080)\n"
                 "  --database CONNINFO       PostgreSQL conninfo or URI (GATEWAY_DATABASE_URL, default: libpq's PG* variables)\n"
                 "  --hubspot-base-url URL    HubSpot API base (GATEWAY_HUBSPOT_BASE_URL, default https://api.hubapi.com)\n"
+                "  --hubspot-auth-url URL    where users approve the app's install (GATEWAY_HUBSPOT_AUTH_URL,\n"
+                "                            default https://app.hubspot.com)\n"
                 "  --client-id ID            HubSpot app client id (GATEWAY_HUBSPOT_CLIENT_ID)\n"
                 "  --client-secret SECRET    HubSpot app client secret (GATEWAY_HUBSPOT_CLIENT_SECRET)\n"
                 "  --master-key-file FILE    master keys for refresh tokens (GATEWAY_MASTER_KEY_FILE, or GATEWAY_MASTER_KEY)\n"
-                "  --public-url URL          base of absolute URLs in answers (GATEWAY_PUBLIC_URL, default from the request)\n"
+                "  --public-url URL          base of absolute URLs in answers and of the OAuth redirect URI\n"
+                "                            (GATEWAY_PUBLIC_URL, default from the request)\n"
+                "  --oauth-scopes LIST       scopes the install requires, separated by spaces (GATEWAY_OAUTH_SCOPES,\n"
+                "                            default: read access to contacts, companies, deals, tickets and their schemas)\n"
+                "  --oauth-optional-scopes L scopes asked for when the portal has them (GATEWAY_OAUTH_OPTIONAL_SCOPES,\n"
+                "                            default: custom objects and owners, read-only; \"\" for none)\n"
+                "  --oauth-state-ttl S       seconds an install may take from /oauth/install to the callback\n"
+                "                            (GATEWAY_OAUTH_STATE_TTL, default 600)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
                 "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
                 "  --hubspot-max-attempts N  tries of a HubSpot request failing with 5xx or on the network\n"
                 "                            (GATEWAY_HUBSPOT_MAX_ATTEMPTS, default 6)\n"
                 "  --hubspot-retry-budget S  seconds after a request's first try past which it is not retried, 429s\n"
                 "                            included (GATEWAY_HUBSPOT_RETRY_BUDGET, default 60)\n"
+                "  --hubspot-rate-limit N    requests per ten seconds per portal until HubSpot's X-HubSpot-RateLimit\n"
+                "                            headers say otherwise; 0: none until they do (GATEWAY_HUBSPOT_RATE_LIMIT,\n"
+                "                            default 100, the lowest tier)\n"
+                "  --hubspot-search-rate N   search requests per second per portal, likewise (GATEWAY_HUBSPOT_SEARCH_RATE,\n"
+                "                            default 5)\n"
+                "  --hubspot-lookahead N     HubSpot pages a whole-table feed reads at once, 1 to 8\n"
+                "                            (GATEWAY_HUBSPOT_LOOKAHEAD, default 4)\n"
                 "  --log-level LEVEL         error, warn, info or debug (GATEWAY_LOG_LEVEL, default info)\n");
 }
 
@@ -44,11 +60,28 @@ static const char *env_or(const char *name, const char *def)
     return v != NULL && v[0] != '\0' ? v : def;
 }
 
+/* A whole number from lo to hi, or a message naming the flag. */
+static int parse_range(const char *flag, const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (text[0] == '\0' || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "odata-gateway: %s must be a number from %ld to %ld\n", flag, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int parse_config(int argc, char **argv, gw_config_t *c)
 {
     static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
                                              {"database", required_argument, NULL, 'd'},
                                              {"hubspot-base-url", required_argument, NULL, 'b'},
+                                             {"hubspot-auth-url", required_argument, NULL, 'U'},
+                                             {"oauth-scopes", required_argument, NULL, 'S'},
+                                             {"oauth-optional-scopes", required_argument, NULL, 'O'},
+                                             {"oauth-state-ttl", required_argument, NULL, 'T'},
                                              {"client-id", required_argument, NULL, 'i'},
                                              {"client-secret", required_argument, NULL, 's'},
                                              {"master-key-file", required_argument, NULL, 'k'},
@@ -58,15 +91,27 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"log-level", required_argument, NULL, 'v'},
                                              {"hubspot-max-attempts", required_argument, NULL, 'A'},
                                              {"hubspot-retry-budget", required_argument, NULL, 'B'},
+                                             {"hubspot-rate-limit", required_argument, NULL, 'R'},
+                                             {"hubspot-search-rate", required_argument, NULL, 'Q'},
+                                             {"hubspot-lookahead", required_argument, NULL, 'L'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
     const char *attempts = env_or("GATEWAY_HUBSPOT_MAX_ATTEMPTS", "6"), *budget = env_or("GATEWAY_HUBSPOT_RETRY_BUDGET", "60");
+    const char *state_ttl = env_or("GATEWAY_OAUTH_STATE_TTL", "600");
+    const char *rate = env_or("GATEWAY_HUBSPOT_RATE_LIMIT", "100"), *search_rate = env_or("GATEWAY_HUBSPOT_SEARCH_RATE", "5");
+    const char *lookahead = env_or("GATEWAY_HUBSPOT_LOOKAHEAD", "4");
     int ch;
 
     c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
     c->database = env_or("GATEWAY_DATABASE_URL", "");
     c->hubspot_base_url = env_or("GATEWAY_HUBSPOT_BASE_URL", "https://api.hubapi.com");
+    c->hubspot_auth_url = env_or("GATEWAY_HUBSPOT_AUTH_URL", "https://app.hubspot.com");
+    c->oauth_scopes = env_or("GATEWAY_OAUTH_SCOPES", "oauth crm.objects.contacts.read crm.objects.companies.read "
+                                                     "crm.objects.deals.read tickets crm.schemas.contacts.read "
+                                                     "crm.schemas.companies.read crm.schemas.deals.read");
+    c->oauth_optional_scopes =
+        env_or("GATEWAY_OAUTH_OPTIONAL_SCOPES", "crm.objects.custom.read crm.schemas.custom.read crm.objects.owners.read");
     c->client_id = env_or("GATEWAY_HUBSPOT_CLIENT_ID", NULL);
     c->client_secret = env_or("GATEWAY_HUBSPOT_CLIENT_SECRET", NULL);
     c->master_key_file = env_or("GATEWAY_MASTER_KEY_FILE", NULL);
@@ -84,6 +129,18 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'b':
             c->hubspot_base_url = optarg;
+            break;
+        case 'U':
+            c->hubspot_auth_url = optarg;
+            break;
+        case 'S':
+            c->oauth_scopes = optarg;
+            break;
+        case 'O':
+            c->oauth_optional_scopes = optarg;
+            break;
+        case 'T':
+            state_ttl = optarg;
             break;
         case 'i':
             c->client_id = optarg;
@@ -111,6 +168,15 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'B':
             budget = optarg;
+            break;
+        case 'R':
+            rate = optarg;
+            break;
+        case 'Q':
+            search_rate = optarg;
+            break;
+        case 'L':
+            lookahead = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -143,6 +209,15 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
         return -1;
     }
     c->hubspot_retry_budget_ms = n * 1000;
+    if (parse_range("--hubspot-rate-limit", rate, 0, 1000, &n) != 0)
+        return -1;
+    c->hubspot_rate_limit = (unsigned)n;
+    if (parse_range("--hubspot-search-rate", search_rate, 0, 100, &n) != 0)
+        return -1;
+    c->hubspot_search_rate = (unsigned)n;
+    if (parse_range("--hubspot-lookahead", lookahead, 1, 8, &n) != 0)
+        return -1;
+    c->hubspot_lookahead = (unsigned)n;
     if (strcmp(level, "error") == 0)
         gw_log_level = GW_LOG_ERROR;
     else if (strcmp(level, "warn") == 0)
@@ -159,6 +234,33 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     if (bl == 0 || c->hubspot_base_url[bl - 1] == '/' ||
         (strncmp(c->hubspot_base_url, "http://", 7) != 0 && strncmp(c->hubspot_base_url, "https://", 8) != 0)) {
         fprintf(stderr, "odata-gateway: --hubspot-base-url must be an http(s) URL without a trailing slash\n");
+        return -1;
+    }
+    bl = strlen(c->hubspot_auth_url);
+    if (bl == 0 || c->hubspot_auth_url[bl - 1] == '/' ||
+        (strncmp(c->hubspot_auth_url, "http://", 7) != 0 && strncmp(c->hubspot_auth_url, "https://", 8) != 0)) {
+        fprintf(stderr, "odata-gateway: --hubspot-auth-url must be an http(s) URL without a trailing slash\n");
+        return -1;
+    }
+    if (c->public_url != NULL && strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0) {
+        fprintf(stderr, "odata-gateway: --public-url must be an http(s) URL\n");
+        return -1;
+    }
+    n = strtol(state_ttl, &endp, 10);
+    if (*endp != '\0' || n < 1 || n > 86400) {
+        fprintf(stderr, "odata-gateway: --oauth-state-ttl must be a number of seconds from 1 to 86400\n");
+        return -1;
+    }
+    c->oauth_state_ttl = n;
+    /* kept for the process's lifetime */
+    if ((c->oauth_scopes = gw_oauth_scope_list(c->oauth_scopes)) == NULL ||
+        (c->oauth_optional_scopes = gw_oauth_scope_list(c->oauth_optional_scopes)) == NULL) {
+        fprintf(stderr, "odata-gateway: --oauth-scopes and --oauth-optional-scopes take scope names (letters, digits, "
+                        "'.', '_', ':', '/', '-') separated by spaces\n");
+        return -1;
+    }
+    if (c->oauth_scopes[0] == '\0') {
+        fprintf(stderr, "odata-gateway: --oauth-scopes needs at least one scope\n");
         return -1;
     }
     if (c->master_key_file == NULL && c->master_key == NULL) {
@@ -290,6 +392,7 @@ int main(int argc, char **argv)
     }
     /* the key that signs $skiptoken values: every process sharing the master keys agrees on it */
     store_keyring_derive(gw.keyring, "odata-skiptoken-v1", gw.link_key);
+    store_keyring_derive(gw.keyring, "oauth-state-v1", gw.state_key);
     if (migrate(gw.config.database) != 0)
         return 1;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
@@ -303,6 +406,7 @@ int main(int argc, char **argv)
     pathconf = h2o_config_register_path(hostconf, "/healthz", 0);
     h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = health;
     gw_odata_register(hostconf);
+    gw_oauth_register(hostconf);
     pathconf = h2o_config_register_path(hostconf, "/", 0);
     h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = not_found;
 
@@ -322,7 +426,9 @@ int main(int argc, char **argv)
                                  .timeout_ms = 120000,
                                  .max_body = 32 * 1024 * 1024,
                                  .max_attempts = gw.config.hubspot_max_attempts,
-                                 .retry_budget_ms = gw.config.hubspot_retry_budget_ms};
+                                 .retry_budget_ms = gw.config.hubspot_retry_budget_ms,
+                                 .rate_ten_secondly = gw.config.hubspot_rate_limit,
+                                 .rate_secondly_search = gw.config.hubspot_search_rate};
         gw.hubspot = hs_client_create(gw.hsloop, &hc);
     }
     {
@@ -360,6 +466,8 @@ int main(int argc, char **argv)
     hs_loop_destroy(gw.hsloop);
     h2o_evloop_run(gw.evloop, 0); /* releases the sockets closed above */
     store_keyring_destroy(gw.keyring);
+    free((char *)gw.config.oauth_scopes);
+    free((char *)gw.config.oauth_optional_scopes);
     curl_global_cleanup();
     return 0;
 }

@@ -8,6 +8,7 @@
  * of rows and a slow client slows the upstream. A failure after the first byte aborts the response
  * without the terminating chunk, so the client can never take a partial feed for a complete one.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,11 +268,38 @@ static void on_touch(void *data, PGresult *res, const char *err)
         gw_log(GW_LOG_WARN, "auth", "could not record the token's last use: %s", err);
 }
 
+/* only the grant that failed: one stored by a re-install in the meantime is left alone */
+static const char mark_reauth_sql[] = "UPDATE portals SET needs_reauth = true, updated_at = now()"
+                                      " WHERE id = $1::bigint AND refresh_token_enc = $2::bytea AND NOT needs_reauth"
+                                      " RETURNING id";
+
+static void on_marked(void *data, PGresult *res, const char *err)
+{
+    if (res == NULL)
+        gw_log(GW_LOG_WARN, "auth", "could not mark the portal as needing re-authorisation: %s", err);
+    else if (PQntuples(res) == 1)
+        gw_log(GW_LOG_WARN, "auth", "portal=%s marked as needing re-authorisation", PQgetvalue(res, 0, 0));
+}
+
+/*
+ * The portal's refresh token cannot be opened with the key it names: it must be installed again.
+ * Marked in the database without waiting (the answer does not depend on it). `enc` is the column's
+ * text form as read.
+ */
+static void mark_needs_reauth(int64_t portal_id, const char *enc)
+{
+    char id[24];
+    const char *v[2] = {id, enc};
+    snprintf(id, sizeof(id), "%lld", (long long)portal_id);
+    store_pg_query(gw.db, mark_reauth_sql, 2, v, 0, on_marked, NULL);
+}
+
 static void on_auth(void *data, PGresult *res, const char *err)
 {
     gw_odata_req_t *r = data;
     unsigned char *blob = NULL, *pt = NULL;
     size_t bloblen = 0, ptlen = 0;
+    uint32_t key_id = 0;
     store_err_t se;
 
     if (res == NULL) {
@@ -297,8 +325,11 @@ static void on_auth(void *data, PGresult *res, const char *err)
         return;
     }
     if (strcmp(PQgetvalue(res, 0, 7), "t") == 0) {
-        gw_send_error(r->req, 503, "PortalNeedsReauthorization",
-                      "the HubSpot portal must re-authorise the app: a portal admin re-installs it from HubSpot");
+        char msg[1400];
+        snprintf(msg, sizeof(msg),
+                 "the HubSpot portal must re-authorise the app: a portal admin re-installs it at %.1000s/oauth/install",
+                 r->base_url);
+        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
         return;
     }
     if ((r->definition = json_loads(PQgetvalue(res, 0, 5), 0, NULL)) == NULL) {
@@ -307,12 +338,34 @@ static void on_auth(void *data, PGresult *res, const char *err)
     }
     blob = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 6), &bloblen);
     se = blob != NULL ? store_open(gw.keyring, r->portal_id, blob, bloblen, &pt, &ptlen) : STORE_ERR_NOMEM;
+    if (blob != NULL && se == STORE_ERR_NOKEY)
+        store_sealed_key_id(blob, bloblen, &key_id);
     if (blob != NULL)
         PQfreemem(blob);
+    if (se == STORE_ERR_NOKEY) {
+        /* this process lacks a key (a rotation not yet rolled out to it): the grant itself may be fine */
+        char msg[1400];
+        gw_log(GW_LOG_ERROR, "auth",
+               "portal=%lld refresh token is sealed with master key %" PRIu32 ", which this gateway's master keys lack",
+               (long long)r->portal_id, key_id);
+        snprintf(msg, sizeof(msg),
+                 "the gateway cannot open the portal's HubSpot authorisation (sealed with master key %" PRIu32
+                 ", which this gateway does not have): the operator adds that key, or a portal admin re-installs the app at "
+                 "%.1000s/oauth/install",
+                 key_id, r->base_url);
+        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
+        return;
+    }
     if (se != STORE_OK) {
+        char msg[1400];
         gw_log(GW_LOG_ERROR, "auth", "portal=%lld refresh token cannot be decrypted (%d)", (long long)r->portal_id, (int)se);
-        gw_send_error(r->req, 503, "PortalNeedsReauthorization",
-                      "the portal's HubSpot authorisation cannot be used; a portal admin must re-install the app from HubSpot");
+        if (se != STORE_ERR_NOMEM)
+            mark_needs_reauth(r->portal_id, PQgetvalue(res, 0, 6));
+        snprintf(msg, sizeof(msg),
+                 "the portal's HubSpot authorisation cannot be used any more: a portal admin re-installs the app at "
+                 "%.1000s/oauth/install",
+                 r->base_url);
+        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
         return;
     }
     r->refresh_token = (char *)pt;

@@ -6,13 +6,19 @@
  * exponential backoff with jitter for failures, at least a second for a 429 (longer each time for the
  * ten-secondly limit), within a bound on attempts and on the time since the first try. A 429 for the
  * daily limit is final: waiting would take hours.
+ *
+ * Every call of a portal passes its rate budget (hubspot/budget.h) before it leaves: calls wait in the
+ * portal's queue while the budget is spent, and the callers with the fewest calls on the wire go first,
+ * so concurrent feeds of one portal share HubSpot's limits fairly instead of racing into 429s.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <time.h>
 #include <openssl/crypto.h>
+#include "hubspot/budget.h"
 #include "hubspot/internal.h"
 
 #define TOKEN_MARGIN_MS (5 * 60 * 1000) /* refresh this long before HubSpot's expiry */
@@ -32,6 +38,7 @@ struct st_hs_client_t {
     size_t max_body;
     int max_attempts;
     long retry_budget_ms, retry_base_ms;
+    unsigned rate_ten_secondly, rate_secondly_search;
     uint64_t rng;
     hs_portal_t *portals;
     struct st_props_entry_t *props;
@@ -47,6 +54,11 @@ struct st_hs_portal_t {
     char *refresh_form;
     odata_buf_t refresh_body;
     hs_call_t *waiters; /* calls waiting for the refresh */
+    /* the rate budget: calls wait in `queue` until the budget has room, then fly */
+    hs_budget_t budget;
+    hs_call_t *queue, **queue_tail;
+    hs_call_t *flying;
+    hs_tick_t budget_tick;
 };
 
 struct st_hs_call_t {
@@ -60,6 +72,12 @@ struct st_hs_call_t {
     void *data;
     hs_call_t *next_waiter;
     int waiting;
+    int search;                                              /* counts against the secondly search limit too */
+    int queued;                                              /* waiting for the rate budget */
+    hs_call_t *next_queued;                                  /* in portal->queue */
+    hs_call_t *fly_next, **fly_pprev;                        /* in portal->flying while on the wire */
+    uint64_t queued_at, queued_ms;                           /* time spent waiting for the budget */
+    long rl_max, rl_remaining, rl_sec_max, rl_sec_remaining; /* the last answer's X-HubSpot-RateLimit-* */
     int retried_auth;
     CURL *easy;
     struct curl_slist *headers;
@@ -76,6 +94,8 @@ struct st_hs_call_t {
 };
 
 static void call_send(hs_call_t *call);
+static void on_call_done(CURL *easy, CURLcode result, void *data);
+static void fly_remove(hs_call_t *call);
 static int retry_later(hs_call_t *call, int rate_limited, int secondly);
 
 static char *xstrdup(const char *s)
@@ -106,6 +126,8 @@ hs_client_t *hs_client_create(hs_loop_t *loop, const hs_client_config_t *config)
     c->max_attempts = config->max_attempts > 0 ? config->max_attempts : 6;
     c->retry_budget_ms = config->retry_budget_ms > 0 ? config->retry_budget_ms : 60000;
     c->retry_base_ms = config->retry_base_ms > 0 ? config->retry_base_ms : 250;
+    c->rate_ten_secondly = config->rate_ten_secondly;
+    c->rate_secondly_search = config->rate_secondly_search;
     c->rng = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)c;
     if (c->base_url == NULL || c->client_id == NULL || c->client_secret == NULL) {
         hs_client_destroy(c);
@@ -130,6 +152,7 @@ void hs_client_destroy(hs_client_t *c)
             hs_loop_remove(c->loop, p->refresh);
             curl_easy_cleanup(p->refresh);
         }
+        hs_tick_cancel(c->loop, &p->budget_tick);
         wipe_free(p->access_token);
         wipe_free(p->refresh_form);
         odata_buf_dispose(&p->refresh_body);
@@ -142,6 +165,8 @@ void hs_client_destroy(hs_client_t *c)
     free(c);
 }
 
+static void on_budget_tick(hs_tick_t *tick);
+
 static hs_portal_t *portal_get(hs_client_t *c, int64_t id)
 {
     hs_portal_t *p;
@@ -153,6 +178,9 @@ static hs_portal_t *portal_get(hs_client_t *c, int64_t id)
     p->id = id;
     p->client = c;
     odata_buf_init(&p->refresh_body, MAX_TOKEN_BODY);
+    hs_budget_init(&p->budget, c->rate_ten_secondly, c->rate_secondly_search);
+    p->queue_tail = &p->queue;
+    p->budget_tick.cb = on_budget_tick;
     p->next = c->portals;
     c->portals = p;
     return p;
@@ -405,6 +433,10 @@ static void on_call_done(CURL *easy, CURLcode result, void *data)
     call->easy = NULL;
     curl_slist_free_all(call->headers);
     call->headers = NULL;
+    fly_remove(call);
+    if (status != 0)
+        hs_budget_observe(&call->portal->budget, call->search, h2o_now(call->client->evloop), call->rl_max, call->rl_remaining,
+                          call->rl_sec_max, call->rl_sec_remaining);
 
     if (result == CURLE_WRITE_ERROR) {
         call_finish(call, HS_ERR_TOO_LARGE, status, "HubSpot's answer passed the gateway's size limit%s", NULL);
@@ -457,7 +489,66 @@ static void on_call_done(CURL *easy, CURLcode result, void *data)
     call_finish(call, HS_OK, status, NULL, NULL);
 }
 
-static void call_send(hs_call_t *call)
+/* Reads the X-HubSpot-RateLimit-* headers of an answer. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    static const char prefix[] = "x-hubspot-ratelimit-";
+    hs_call_t *call = userdata;
+    size_t n = size * nmemb, plen = sizeof(prefix) - 1;
+    const char *colon, *v, *end = ptr + n;
+    long value = 0;
+
+    if (n <= plen || strncasecmp(ptr, prefix, plen) != 0 || (colon = memchr(ptr, ':', n)) == NULL)
+        return n;
+    for (v = colon + 1; v != end && (*v == ' ' || *v == '\t'); ++v)
+        ;
+    if (v == end || *v < '0' || *v > '9')
+        return n;
+    for (; v != end && *v >= '0' && *v <= '9' && value < 100000000; ++v)
+        value = value * 10 + (*v - '0');
+    const char *name = ptr + plen;
+    size_t nlen = colon - name;
+#define HEADER_IS(s) (nlen == sizeof(s) - 1 && strncasecmp(name, s, nlen) == 0)
+    if (HEADER_IS("Max"))
+        call->rl_max = value;
+    else if (HEADER_IS("Remaining"))
+        call->rl_remaining = value;
+    else if (HEADER_IS("Secondly"))
+        call->rl_sec_max = value;
+    else if (HEADER_IS("Secondly-Remaining"))
+        call->rl_sec_remaining = value;
+#undef HEADER_IS
+    return n;
+}
+
+static void fly_remove(hs_call_t *call)
+{
+    if (call->fly_pprev == NULL)
+        return;
+    *call->fly_pprev = call->fly_next;
+    if (call->fly_next != NULL)
+        call->fly_next->fly_pprev = call->fly_pprev;
+    call->fly_next = NULL;
+    call->fly_pprev = NULL;
+}
+
+static void queue_remove(hs_portal_t *p, hs_call_t *call)
+{
+    hs_call_t **pp;
+    for (pp = &p->queue; *pp != NULL; pp = &(*pp)->next_queued) {
+        if (*pp == call) {
+            *pp = call->next_queued;
+            if (p->queue_tail == &call->next_queued)
+                p->queue_tail = pp;
+            break;
+        }
+    }
+    call->next_queued = NULL;
+    call->queued = 0;
+}
+
+/* Puts a call on the wire; the budget has been taken. */
+static void call_transmit(hs_call_t *call)
 {
     hs_client_t *c = call->client;
     hs_portal_t *p = call->portal;
@@ -480,8 +571,16 @@ static void call_send(hs_call_t *call)
         curl_easy_setopt(call->easy, CURLOPT_POSTFIELDS, call->json_body);
     }
     curl_easy_setopt(call->easy, CURLOPT_HTTPHEADER, call->headers);
+    call->rl_max = call->rl_remaining = call->rl_sec_max = call->rl_sec_remaining = -1;
+    curl_easy_setopt(call->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(call->easy, CURLOPT_HEADERDATA, call);
     if (hs_loop_add(c->loop, call->easy, on_call_done, call) != 0)
         goto fail;
+    call->fly_next = p->flying;
+    if (p->flying != NULL)
+        p->flying->fly_pprev = &call->fly_next;
+    p->flying = call;
+    call->fly_pprev = &p->flying;
     return;
 
 fail:
@@ -492,6 +591,79 @@ fail:
     curl_slist_free_all(call->headers);
     call->headers = NULL;
     call_finish(call, HS_ERR_INTERNAL, 0, "out of memory%s", NULL);
+}
+
+/* Calls of the same `data` (one feed) on the wire: the budget goes first to the callers with the fewest. */
+static unsigned group_load(hs_portal_t *p, void *group)
+{
+    unsigned n = 0;
+    for (hs_call_t *f = p->flying; f != NULL; f = f->fly_next)
+        n += f->data == group;
+    return n;
+}
+
+/*
+ * Sends the waiting calls the budget has room for, fairly: of the calls that may leave now, the one
+ * whose caller has the fewest calls on the wire goes first, the oldest among equals. When the budget is
+ * spent, the portal's tick runs again when room comes.
+ */
+static void portal_pump(hs_portal_t *p)
+{
+    hs_client_t *c = p->client;
+    uint64_t now = h2o_now(c->evloop);
+
+    while (p->queue != NULL) {
+        uint64_t wait_plain = hs_budget_wait(&p->budget, 0, now), wait_search = hs_budget_wait(&p->budget, 1, now);
+        uint64_t wait_min = UINT64_MAX;
+        hs_call_t *best = NULL, *q;
+        unsigned best_load = UINT32_MAX;
+
+        for (q = p->queue; q != NULL; q = q->next_queued) {
+            uint64_t w = q->search ? wait_search : wait_plain;
+            if (w != 0) {
+                if (w < wait_min)
+                    wait_min = w;
+                continue;
+            }
+            unsigned load = group_load(p, q->data);
+            if (load < best_load) {
+                best = q;
+                best_load = load;
+                if (load == 0)
+                    break;
+            }
+        }
+        if (best == NULL) {
+            hs_tick_schedule_in(c->loop, &p->budget_tick, wait_min);
+            return;
+        }
+        queue_remove(p, best);
+        best->queued_ms += now - best->queued_at;
+        hs_budget_take(&p->budget, best->search, now);
+        call_transmit(best);
+    }
+}
+
+static void on_budget_tick(hs_tick_t *tick)
+{
+    portal_pump(H2O_STRUCT_FROM_MEMBER(hs_portal_t, budget_tick, tick));
+}
+
+static void call_send(hs_call_t *call)
+{
+    hs_client_t *c = call->client;
+    hs_portal_t *p = call->portal;
+
+    if (p->access_token == NULL || h2o_now(c->evloop) >= p->expires_at) {
+        wait_for_token(call);
+        return;
+    }
+    call->queued = 1;
+    call->queued_at = h2o_now(c->evloop);
+    call->next_queued = NULL;
+    *p->queue_tail = call;
+    p->queue_tail = &call->next_queued;
+    portal_pump(p);
 }
 
 hs_call_t *hs_call_start(hs_client_t *c, int64_t portal_id, const char *refresh_token, const char *method,
@@ -517,6 +689,7 @@ hs_call_t *hs_call_start(hs_client_t *c, int64_t portal_id, const char *refresh_
         return NULL;
     }
     snprintf(call->url, urllen, "%s%s", c->base_url, path_and_query);
+    call->search = json_body != NULL && strstr(path_and_query, "/search") != NULL;
     call_send(call);
     return call;
 }
@@ -534,6 +707,9 @@ void hs_call_destroy(hs_call_t *call)
             }
         }
     }
+    if (call->queued)
+        queue_remove(call->portal, call);
+    fly_remove(call);
     if (call->easy != NULL) {
         hs_loop_remove(call->client->loop, call->easy);
         curl_easy_cleanup(call->easy);
@@ -572,6 +748,16 @@ const char *hs_call_message(const hs_call_t *call)
 unsigned hs_call_retries(const hs_call_t *call)
 {
     return call->retries;
+}
+
+unsigned hs_call_rate_limited(const hs_call_t *call)
+{
+    return call->rate_limited;
+}
+
+uint64_t hs_call_queued_ms(const hs_call_t *call)
+{
+    return call->queued_ms;
 }
 
 struct st_props_entry_t **hs__props_head(hs_client_t *client)

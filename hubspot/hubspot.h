@@ -57,6 +57,10 @@ typedef struct st_hs_client_config_t {
     int max_attempts;
     long retry_budget_ms;
     long retry_base_ms; /* the first backoff (0: 250); doubled per failure, at most 8 s */
+    /* each portal's rate budget (hubspot/budget.h) until HubSpot's headers say otherwise: requests per
+     * ten seconds and search requests per second; 0: no limit until HubSpot's headers give one */
+    unsigned rate_ten_secondly;
+    unsigned rate_secondly_search;
 } hs_client_config_t;
 
 typedef struct st_hs_client_t hs_client_t;
@@ -91,6 +95,10 @@ const odata_buf_t *hs_call_body(const hs_call_t *call);
 const char *hs_call_message(const hs_call_t *call);
 /** How many times the call was tried again (after failures and 429s). */
 unsigned hs_call_retries(const hs_call_t *call);
+/** How many of those were after a 429. */
+unsigned hs_call_rate_limited(const hs_call_t *call);
+/** Milliseconds the call waited for its portal's rate budget. */
+uint64_t hs_call_queued_ms(const hs_call_t *call);
 
 /* ---- property metadata (names, types, labels; never record values), cached in memory ---- */
 

@@ -153,8 +153,10 @@ static int valid_scopes(const char *scopes)
 store_err_t store_admin_portal_add(PGconn *conn, const store_keyring_t *kr, const store_admin_portal_add_t *req, int *created,
                                    char *err, size_t errlen)
 {
+    /* one statement: the installing user becomes an admin of the portal in the same transaction */
     static const char sql[] =
-        "INSERT INTO portals AS p (id, hub_domain, scopes, installed_by_user_id, refresh_token_key_id, refresh_token_enc) "
+        "WITH up AS (INSERT INTO portals AS p "
+        "(id, hub_domain, scopes, installed_by_user_id, refresh_token_key_id, refresh_token_enc) "
         "VALUES ($1::bigint, $2::text, COALESCE(string_to_array($3::text, ','), '{}'), $4::bigint, $5::integer, $6::bytea) "
         "ON CONFLICT (id) DO UPDATE SET "
         "hub_domain = COALESCE(EXCLUDED.hub_domain, p.hub_domain), "
@@ -162,7 +164,10 @@ store_err_t store_admin_portal_add(PGconn *conn, const store_keyring_t *kr, cons
         "installed_by_user_id = COALESCE(EXCLUDED.installed_by_user_id, p.installed_by_user_id), "
         "refresh_token_key_id = EXCLUDED.refresh_token_key_id, refresh_token_enc = EXCLUDED.refresh_token_enc, "
         "needs_reauth = false, updated_at = now() "
-        "RETURNING (xmax = 0)";
+        "RETURNING id, (xmax = 0) AS created), "
+        "admin AS (INSERT INTO portal_admins (portal_id, user_id) SELECT id, $4::bigint FROM up WHERE $4::bigint IS NOT NULL "
+        "ON CONFLICT DO NOTHING) "
+        "SELECT created FROM up";
     store_err_t result = STORE_ERR_INVALID;
     PGresult *res = NULL;
     unsigned char *blob = NULL;
@@ -286,6 +291,344 @@ void store_admin_portals_destroy(store_admin_portals_t *list)
     PQclear(list->_res);
     free(list->items);
     free(list);
+}
+
+store_err_t store_admin_portal_refresh_token(PGconn *conn, const store_keyring_t *kr, int64_t portal_id, char **token,
+                                             size_t *token_len, uint32_t *key_id, char *err, size_t errlen)
+{
+    store_err_t result = STORE_ERR_DB;
+    PGresult *res;
+    int64_text_t id_text;
+    const char *values[1] = {int64_param(id_text, portal_id)};
+    const unsigned char *blob;
+    unsigned char *pt = NULL;
+    size_t bloblen, ptlen = 0;
+    uint32_t kid = 0;
+
+    *token = NULL;
+    *token_len = 0;
+    if (key_id != NULL)
+        *key_id = 0;
+    /* the bytea column in binary form: the blob as it is */
+    res = PQexecParams(conn, "SELECT refresh_token_enc FROM portals WHERE id = $1::bigint", 1, NULL, values, NULL, NULL, 1);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, res, "cannot read the portal", err, errlen);
+        goto out;
+    }
+    if (PQntuples(res) != 1) {
+        store__set_err(err, errlen, "there is no portal %" PRId64, portal_id);
+        result = STORE_ERR_NOTFOUND;
+        goto out;
+    }
+    blob = (const unsigned char *)PQgetvalue(res, 0, 0);
+    bloblen = (size_t)PQgetlength(res, 0, 0);
+    store_sealed_key_id(blob, bloblen, &kid);
+    if (key_id != NULL)
+        *key_id = kid;
+    if ((result = store_open(kr, portal_id, blob, bloblen, &pt, &ptlen)) != STORE_OK) {
+        if (result == STORE_ERR_NOKEY)
+            store__set_err(err, errlen,
+                           "the refresh token of portal %" PRId64 " is sealed with master key %" PRIu32
+                           ", which the configured keys do not include",
+                           portal_id, kid);
+        else
+            store__set_err(err, errlen,
+                           "the refresh token of portal %" PRId64 " cannot be opened with master key %" PRIu32
+                           " (a different key with that id, or damaged data)",
+                           portal_id, kid);
+        goto out;
+    }
+    *token = (char *)pt;
+    *token_len = ptlen;
+
+out:
+    PQclear(res);
+    return result;
+}
+
+/* Runs sql (one %s: a quoted table name) with the portal id as $1; returns the result (PQclear). */
+static PGresult *exec_on_table(PGconn *conn, const char *fmt, const char *table, const char *const *values)
+{
+    char *ident = PQescapeIdentifier(conn, table, strlen(table)), *sql = NULL;
+    PGresult *res = NULL;
+    size_t n;
+
+    if (ident == NULL)
+        return NULL;
+    n = strlen(fmt) + strlen(ident) + 1;
+    if ((sql = malloc(n)) != NULL) {
+        snprintf(sql, n, fmt, ident);
+        res = exec_params(conn, sql, 1, values);
+        free(sql);
+    }
+    PQfreemem(ident);
+    return res;
+}
+
+store_err_t store_admin_portal_remove(PGconn *conn, int64_t portal_id, store_admin_removal_t **out, char *err, size_t errlen)
+{
+    /* every base table of the current schema with a portal_id column; a partition's or an inheriting
+     * table's rows are reached through its parent */
+    static const char tables_sql[] =
+        "SELECT c.table_name::text FROM information_schema.columns c "
+        "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = current_schema() AND c.column_name = 'portal_id' AND t.table_type = 'BASE TABLE' "
+        "AND c.table_name <> 'portals' "
+        "AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = format('%I.%I', c.table_schema, c.table_name)::regclass) "
+        "ORDER BY 1";
+    store_err_t result = STORE_ERR_DB;
+    store_admin_removal_t *removal = NULL;
+    PGresult *res = NULL;
+    int64_text_t id_text;
+    const char *values[1] = {int64_param(id_text, portal_id)};
+    int in_transaction = 0, ntables, i;
+
+    *out = NULL;
+    if (portal_id <= 0) {
+        store__set_err(err, errlen, "the hub id must be a positive integer");
+        result = STORE_ERR_INVALID;
+        goto out;
+    }
+    if ((removal = calloc(1, sizeof(*removal))) == NULL) {
+        store__set_err(err, errlen, "out of memory");
+        result = STORE_ERR_NOMEM;
+        goto out;
+    }
+    if (!exec_command(conn, "BEGIN")) {
+        result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
+        goto out;
+    }
+    in_transaction = 1;
+    /* the portal row locked first: nothing can be added for it (foreign keys) until the end */
+    res = exec_params(conn, "SELECT 1 FROM portals WHERE id = $1::bigint FOR UPDATE", 1, values);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, res, "cannot lock the portal", err, errlen);
+        goto out;
+    }
+    if (PQntuples(res) != 1) {
+        store__set_err(err, errlen, "there is no portal %" PRId64, portal_id);
+        result = STORE_ERR_NOTFOUND;
+        goto out;
+    }
+    PQclear(res);
+    res = NULL;
+    removal->_res = PQexec(conn, tables_sql);
+    if (PQresultStatus(removal->_res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, removal->_res, "cannot list the tables", err, errlen);
+        goto out;
+    }
+    ntables = PQntuples(removal->_res);
+    if ((removal->items = calloc((size_t)ntables + 1, sizeof(*removal->items))) == NULL) {
+        store__set_err(err, errlen, "out of memory");
+        result = STORE_ERR_NOMEM;
+        goto out;
+    }
+    /* counted before anything is deleted: cascades would hide the rows of dependent tables */
+    for (i = 0; i != ntables; ++i) {
+        store_admin_removed_t *item = removal->items + i;
+        item->table = PQgetvalue(removal->_res, i, 0);
+        res = exec_on_table(conn, "SELECT count(*) FROM %s WHERE portal_id = $1::bigint", item->table, values);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+            result = db_error(conn, res, "cannot count the portal's rows", err, errlen);
+            goto out;
+        }
+        item->rows = get_int64(res, 0, 0);
+        PQclear(res);
+        res = NULL;
+    }
+    res =
+        exec_params(conn, "SELECT pg_notify('token_revoked', id::text) FROM access_tokens WHERE portal_id = $1::bigint", 1, values);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        result = db_error(conn, res, "cannot notify the revocation of the portal's tokens", err, errlen);
+        goto out;
+    }
+    PQclear(res);
+    res = NULL;
+    for (i = 0; i != ntables; ++i) {
+        res = exec_on_table(conn, "DELETE FROM %s WHERE portal_id = $1::bigint", removal->items[i].table, values);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            result = db_error(conn, res, "cannot delete the portal's rows", err, errlen);
+            goto out;
+        }
+        PQclear(res);
+        res = NULL;
+    }
+    res = exec_params(conn, "DELETE FROM portals WHERE id = $1::bigint", 1, values);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        result = db_error(conn, res, "cannot delete the portal", err, errlen);
+        goto out;
+    }
+    removal->items[ntables].table = "portals";
+    removal->items[ntables].rows = strtoll(PQcmdTuples(res), NULL, 10);
+    removal->count = (size_t)ntables + 1;
+    if (!exec_command(conn, "COMMIT")) {
+        in_transaction = 0;
+        result = db_error(conn, NULL, "cannot commit the removal", err, errlen);
+        goto out;
+    }
+    in_transaction = 0;
+    *out = removal;
+    removal = NULL;
+    result = STORE_OK;
+
+out:
+    PQclear(res);
+    if (in_transaction)
+        exec_command(conn, "ROLLBACK");
+    store_admin_removal_destroy(removal);
+    return result;
+}
+
+void store_admin_removal_destroy(store_admin_removal_t *removal)
+{
+    if (removal == NULL)
+        return;
+    PQclear(removal->_res);
+    free(removal->items);
+    free(removal);
+}
+
+/* ---- master key rotation ---- */
+
+static store_err_t rotation_fail(store_admin_rotation_t *rot, int64_t portal_id, uint32_t key_id,
+                                 store_admin_rotation_problem_t problem)
+{
+    store_admin_rotation_failure_t *f = realloc(rot->failures, (rot->nfailures + 1) * sizeof(*rot->failures));
+    if (f == NULL)
+        return STORE_ERR_NOMEM;
+    rot->failures = f;
+    f += rot->nfailures++;
+    f->portal_id = portal_id;
+    f->key_id = key_id;
+    f->problem = problem;
+    if (problem == STORE_ADMIN_ROTATION_UNDECRYPTABLE)
+        ++rot->undecryptable;
+    else
+        ++rot->missing_key;
+    return STORE_OK;
+}
+
+store_err_t store_admin_keys_rotate(PGconn *conn, const store_keyring_t *kr, store_admin_rotation_t **out, char *err, size_t errlen)
+{
+    store_err_t result = STORE_ERR_DB;
+    store_admin_rotation_t *rot = NULL;
+    PGresult *rows = NULL, *res = NULL;
+    int in_transaction = 0, n, i;
+
+    *out = NULL;
+    if ((rot = calloc(1, sizeof(*rot))) == NULL) {
+        store__set_err(err, errlen, "out of memory");
+        result = STORE_ERR_NOMEM;
+        goto out;
+    }
+    rot->key_id = store_keyring_newest_id(kr);
+    if (!exec_command(conn, "BEGIN")) {
+        result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
+        goto out;
+    }
+    in_transaction = 1;
+    /* binary results: the id as an 8-byte integer, the blob as it is */
+    rows = PQexecParams(conn, "SELECT id, refresh_token_enc FROM portals ORDER BY id FOR UPDATE", 0, NULL, NULL, NULL, NULL, 1);
+    if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
+        result = db_error(conn, rows, "cannot read the portals", err, errlen);
+        goto out;
+    }
+    n = PQntuples(rows);
+    for (i = 0; i != n; ++i) {
+        const unsigned char *idb = (const unsigned char *)PQgetvalue(rows, i, 0);
+        const unsigned char *blob = (const unsigned char *)PQgetvalue(rows, i, 1);
+        size_t bloblen = (size_t)PQgetlength(rows, i, 1), ptlen = 0, newlen = 0;
+        unsigned char *pt = NULL, *sealed = NULL;
+        uint64_t id = 0;
+        uint32_t kid = 0, newkid = 0;
+        int64_text_t id_text, key_text;
+        store_err_t se;
+
+        for (int b = 0; b < 8 && PQgetlength(rows, i, 0) == 8; ++b)
+            id = id << 8 | idb[b];
+        if (store_sealed_key_id(blob, bloblen, &kid) == STORE_OK && !store_keyring_has(kr, kid)) {
+            if ((result = rotation_fail(rot, (int64_t)id, kid, STORE_ADMIN_ROTATION_MISSING_KEY)) != STORE_OK)
+                goto nomem;
+            continue;
+        }
+        se = store_open(kr, (int64_t)id, blob, bloblen, &pt, &ptlen);
+        if (se == STORE_ERR_NOMEM) {
+            result = se;
+            goto nomem;
+        }
+        if (se != STORE_OK) {
+            const char *values[1] = {int64_param(id_text, (int64_t)id)};
+            if ((result = rotation_fail(rot, (int64_t)id, kid, STORE_ADMIN_ROTATION_UNDECRYPTABLE)) != STORE_OK)
+                goto nomem;
+            res = exec_params(conn, "UPDATE portals SET needs_reauth = true, updated_at = now() WHERE id = $1::bigint", 1, values);
+            if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                result = db_error(conn, res, "cannot mark the portal as needing re-authorisation", err, errlen);
+                goto out;
+            }
+            PQclear(res);
+            res = NULL;
+            continue;
+        }
+        if (kid == rot->key_id) {
+            OPENSSL_cleanse(pt, ptlen);
+            free(pt);
+            ++rot->current;
+            continue;
+        }
+        se = store_seal(kr, (int64_t)id, pt, ptlen, &sealed, &newlen, &newkid);
+        OPENSSL_cleanse(pt, ptlen);
+        free(pt);
+        if (se != STORE_OK) {
+            store__set_err(err, errlen, "cannot seal the refresh token of portal %" PRIu64 " (error %d)", id, (int)se);
+            result = se;
+            goto out;
+        }
+        {
+            const char *values[3] = {int64_param(id_text, (int64_t)id), (const char *)sealed, int64_param(key_text, newkid)};
+            int lengths[3] = {0, (int)newlen, 0}, formats[3] = {0, 1, 0};
+            Oid types[3] = {0, BYTEAOID, 0};
+            res = PQexecParams(conn,
+                               "UPDATE portals SET refresh_token_enc = $2::bytea, refresh_token_key_id = $3::integer, "
+                               "updated_at = now() WHERE id = $1::bigint",
+                               3, types, values, lengths, formats, 0);
+        }
+        free(sealed);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            result = db_error(conn, res, "cannot store the re-sealed refresh token", err, errlen);
+            goto out;
+        }
+        PQclear(res);
+        res = NULL;
+        ++rot->resealed;
+    }
+    if (!exec_command(conn, "COMMIT")) {
+        in_transaction = 0;
+        result = db_error(conn, NULL, "cannot commit the rotation", err, errlen);
+        goto out;
+    }
+    in_transaction = 0;
+    *out = rot;
+    rot = NULL;
+    result = STORE_OK;
+    goto out;
+
+nomem:
+    store__set_err(err, errlen, "out of memory");
+out:
+    PQclear(res);
+    PQclear(rows);
+    if (in_transaction)
+        exec_command(conn, "ROLLBACK");
+    store_admin_rotation_destroy(rot);
+    return result;
+}
+
+void store_admin_rotation_destroy(store_admin_rotation_t *rotation)
+{
+    if (rotation == NULL)
+        return;
+    free(rotation->failures);
+    free(rotation);
 }
 
 /* ---- data sources ---- */

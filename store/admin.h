@@ -47,7 +47,8 @@ typedef struct st_store_admin_portal_add_t {
 
 /**
  * Installs a portal or replaces the grant of an installed one (upsert by hub id): the refresh token is
- * sealed with the newest key of kr (portal id as associated data) and needs_reauth is cleared.
+ * sealed with the newest key of kr (portal id as associated data) and needs_reauth is cleared. The
+ * installing user, when given, becomes an admin of the portal (portal_admins) in the same statement.
  * *created (may be NULL) is set to 1 when the portal is new, 0 when it was updated.
  */
 store_err_t store_admin_portal_add(PGconn *conn, const store_keyring_t *kr, const store_admin_portal_add_t *req, int *created,
@@ -74,6 +75,71 @@ typedef struct st_store_admin_portals_t {
 store_err_t store_admin_portal_list(PGconn *conn, store_admin_portals_t **out, char *err, size_t errlen);
 /** Frees a portal list (NULL is ignored). */
 void store_admin_portals_destroy(store_admin_portals_t *list);
+
+/**
+ * Opens the refresh token of a portal with kr. *token is new (NUL-terminated; wipe it, then free()).
+ * STORE_ERR_NOTFOUND when the portal is not installed, STORE_ERR_NOKEY when it is sealed with a key
+ * that kr lacks (*key_id, may be NULL, names it), STORE_ERR_CRYPTO when it cannot be opened.
+ */
+store_err_t store_admin_portal_refresh_token(PGconn *conn, const store_keyring_t *kr, int64_t portal_id, char **token,
+                                             size_t *token_len, uint32_t *key_id, char *err, size_t errlen);
+
+typedef struct st_store_admin_removed_t {
+    const char *table; /* a table of the current schema with a portal_id column, or "portals" */
+    int64_t rows;
+} store_admin_removed_t;
+
+typedef struct st_store_admin_removal_t {
+    size_t count;
+    store_admin_removed_t *items; /* by table name, "portals" last */
+    PGresult *_res;
+} store_admin_removal_t;
+
+/**
+ * Removes a portal and everything kept for it, in one transaction: every row whose portal_id is the
+ * portal's in every table of the current schema that has such a column (found in
+ * information_schema, so tables added later are covered), then the portal itself. Personal access
+ * tokens removed this way are announced with NOTIFY token_revoked like revoked ones. *out (new,
+ * store_admin_removal_destroy) lists the rows removed per table. STORE_ERR_NOTFOUND when the portal
+ * is not installed.
+ */
+store_err_t store_admin_portal_remove(PGconn *conn, int64_t portal_id, store_admin_removal_t **out, char *err, size_t errlen);
+/** Frees a removal report (NULL is ignored). */
+void store_admin_removal_destroy(store_admin_removal_t *removal);
+
+/* ---- master key rotation ---- */
+
+typedef enum en_store_admin_rotation_problem_t {
+    STORE_ADMIN_ROTATION_UNDECRYPTABLE, /* the named key is in the keyring but does not open it: marked needs_reauth */
+    STORE_ADMIN_ROTATION_MISSING_KEY,   /* sealed with a key the keyring lacks: left unchanged */
+} store_admin_rotation_problem_t;
+
+typedef struct st_store_admin_rotation_failure_t {
+    int64_t portal_id;
+    uint32_t key_id; /* the key the refresh token names (0 when its form is unknown) */
+    store_admin_rotation_problem_t problem;
+} store_admin_rotation_failure_t;
+
+typedef struct st_store_admin_rotation_t {
+    uint32_t key_id;      /* the newest key of the keyring */
+    size_t resealed;      /* opened and sealed again with the newest key */
+    size_t current;       /* already sealed with the newest key (and opened to check) */
+    size_t undecryptable; /* STORE_ADMIN_ROTATION_UNDECRYPTABLE failures */
+    size_t missing_key;   /* STORE_ADMIN_ROTATION_MISSING_KEY failures */
+    size_t nfailures;
+    store_admin_rotation_failure_t *failures; /* by portal id */
+} store_admin_rotation_t;
+
+/**
+ * Seals every portal's refresh token with the newest key of kr, in one transaction with the portal
+ * rows locked. A token that the key it names cannot open is left as it is and its portal is marked
+ * needs_reauth (it must be installed again); a token sealed with a key that kr lacks is left alone
+ * (add the key and rotate again). *out is new (store_admin_rotation_destroy) and says what happened.
+ */
+store_err_t store_admin_keys_rotate(PGconn *conn, const store_keyring_t *kr, store_admin_rotation_t **out, char *err,
+                                    size_t errlen);
+/** Frees a rotation report (NULL is ignored). */
+void store_admin_rotation_destroy(store_admin_rotation_t *rotation);
 
 /* ---- data sources ---- */
 

@@ -436,3 +436,17 @@ out:
     }
     return result;
 }
+
+store_err_t store_sealed_key_id(const unsigned char *blob, size_t bloblen, uint32_t *key_id)
+{
+    *key_id = 0;
+    if (blob == NULL || bloblen < STORE_SEAL_HEADER_LEN + STORE_SEAL_TAG_LEN || blob[0] != STORE_SEAL_VERSION)
+        return STORE_ERR_INVALID;
+    *key_id = (uint32_t)blob[1] << 24 | (uint32_t)blob[2] << 16 | (uint32_t)blob[3] << 8 | (uint32_t)blob[4];
+    return STORE_OK;
+}
+
+int store_keyring_has(const store_keyring_t *kr, uint32_t key_id)
+{
+    return kr != NULL && find_key(kr, key_id) != NULL;
+}

@@ -59,6 +59,13 @@ store_err_t store_seal(const store_keyring_t *kr, int64_t portal_id, const void 
  */
 store_err_t store_open(const store_keyring_t *kr, int64_t portal_id, const unsigned char *blob, size_t bloblen, unsigned char **pt,
                        size_t *ptlen);
+/**
+ * The id of the key a blob made by store_seal was sealed with (read from its header; nothing is
+ * decrypted). STORE_ERR_INVALID when the blob does not have store_seal's form.
+ */
+store_err_t store_sealed_key_id(const unsigned char *blob, size_t bloblen, uint32_t *key_id);
+/** Non-zero when the keyring holds a key with this id. */
+int store_keyring_has(const store_keyring_t *kr, uint32_t key_id);
 
 /* ---- personal access tokens ---- */
 

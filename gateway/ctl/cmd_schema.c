@@ -1,8 +1,9 @@
 /*
- * gatewayctl migrate, gatewayctl keys generate.
+ * gatewayctl migrate, gatewayctl keys generate, gatewayctl keys rotate.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -134,6 +135,68 @@ int gw_ctl_cmd_keys_generate(gw_ctl_t *ctl, int argc, char **argv)
 
 out:
     OPENSSL_cleanse(line, sizeof(line));
+    store_keyring_destroy(kr);
+    return rc;
+}
+
+/* The portals of a rotation that had a problem, as "1, 2 (key 3)". */
+static void print_failures(FILE *fp, const store_admin_rotation_t *rot, store_admin_rotation_problem_t problem)
+{
+    const char *sep = "";
+    for (size_t i = 0; i != rot->nfailures; ++i) {
+        const store_admin_rotation_failure_t *f = rot->failures + i;
+        if (f->problem != problem)
+            continue;
+        if (problem == STORE_ADMIN_ROTATION_MISSING_KEY)
+            fprintf(fp, "%s%" PRId64 " (key %" PRIu32 ")", sep, f->portal_id, f->key_id);
+        else
+            fprintf(fp, "%s%" PRId64, sep, f->portal_id);
+        sep = ", ";
+    }
+}
+
+int gw_ctl_cmd_keys_rotate(gw_ctl_t *ctl, int argc, char **argv)
+{
+    gw_ctl_opt_t opts[] = {GW_CTL_OPT_END};
+    store_admin_rotation_t *rot = NULL;
+    char err[GW_CTL_ERR_MAX];
+    store_keyring_t *kr = NULL;
+    PGconn *conn = NULL;
+    int rc;
+
+    if ((rc = gw_ctl_parse(ctl, opts, argc, argv)) != GW_CTL_CONTINUE)
+        return rc;
+    rc = GW_CTL_EXIT_FAIL;
+    if ((kr = gw_ctl_keyring(ctl)) == NULL || (conn = gw_ctl_connect(ctl)) == NULL)
+        goto out;
+    if (store_admin_keys_rotate(conn, kr, &rot, err, sizeof(err)) != STORE_OK) {
+        gw_ctl_fail("%s", err);
+        goto out;
+    }
+    printf("Newest master key: %" PRIu32 "\n", rot->key_id);
+    printf("Re-sealed: %zu\n", rot->resealed);
+    printf("Already current: %zu\n", rot->current);
+    printf("Undecryptable: %zu\n", rot->undecryptable);
+    if (rot->missing_key != 0)
+        printf("Sealed with a key not configured: %zu\n", rot->missing_key);
+    fflush(stdout);
+    if (rot->undecryptable != 0) {
+        fprintf(stderr, "gatewayctl: the refresh tokens of these portals cannot be opened; they are marked as needing "
+                        "re-authorisation (an admin installs the app again at /oauth/install): ");
+        print_failures(stderr, rot, STORE_ADMIN_ROTATION_UNDECRYPTABLE);
+        fputc('\n', stderr);
+    }
+    if (rot->missing_key != 0) {
+        fprintf(stderr, "gatewayctl: these portals are sealed with master keys that are not configured and were left as "
+                        "they are (add the keys and rotate again): ");
+        print_failures(stderr, rot, STORE_ADMIN_ROTATION_MISSING_KEY);
+        fputc('\n', stderr);
+    }
+    rc = rot->undecryptable != 0 || rot->missing_key != 0 ? GW_CTL_EXIT_FAIL : GW_CTL_EXIT_OK;
+
+out:
+    store_admin_rotation_destroy(rot);
+    PQfinish(conn);
     store_keyring_destroy(kr);
     return rc;
 }

@@ -19,8 +19,10 @@ static const char usage_main[] =
     "Commands:\n"
     "  migrate                  apply the pending schema migrations\n"
     "  keys generate            make a new master key line\n"
+    "  keys rotate              re-seal every refresh token with the newest master key\n"
     "  portal add               install a portal, or replace its refresh token\n"
     "  portal list              list the installed portals\n"
+    "  portal remove            uninstall a portal: revoke its grant at HubSpot, delete all it has\n"
     "  datasource create        create a data source\n"
     "  datasource list          list the data sources of a portal\n"
     "  datasource show          print the definition of a data source\n"
@@ -47,6 +49,20 @@ static const gw_ctl_cmd_t commands[] = {
      "\n"
      "  --out FILE               append the line to FILE\n" GLOBAL_OPTIONS,
      gw_ctl_cmd_keys_generate},
+    {"keys rotate",
+     "Usage: gatewayctl keys rotate\n"
+     "\n"
+     "Re-seals every portal's refresh token with the newest configured master key, in one transaction\n"
+     "with the portals locked, and reports how many were re-sealed, already current and undecryptable.\n"
+     "A token that the key it names cannot open (a different key with the same id, or damaged data) is\n"
+     "left as it is and its portal is marked as needing re-authorisation: an admin of that portal must\n"
+     "install the app again (/oauth/install). A token sealed with a key that is not configured is left\n"
+     "alone. Either case exits with status 1 and names the portals.\n"
+     "\n"
+     "A rotation: 'keys generate --out FILE' adds a key to the key file, every gateway gets the new file\n"
+     "(they still open tokens sealed with the older keys), 'keys rotate' re-seals, then the old key\n"
+     "line can be removed from the file.\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_keys_rotate},
     {"portal add",
      "Usage: gatewayctl portal add --hub-id N --refresh-token TOKEN|- [--hub-domain D] [--scopes a,b]\n"
      "                            [--installed-by USERID]\n"
@@ -69,6 +85,19 @@ static const gw_ctl_cmd_t commands[] = {
      "\n"
      "  --json                   print a JSON array instead of a table\n" GLOBAL_OPTIONS,
      gw_ctl_cmd_portal_list},
+    {"portal remove",
+     "Usage: gatewayctl portal remove --hub-id N [--force] [--hubspot-base-url URL]\n"
+     "\n"
+     "Uninstalls a portal. Its refresh token is opened and revoked at HubSpot (DELETE\n"
+     "/oauth/v1/refresh-tokens/{token}; a token HubSpot no longer knows counts as revoked), then every\n"
+     "row of the portal is deleted in one transaction: the rows of every table with a portal_id column\n"
+     "(data sources, shares, personal access tokens, admins, audit log, ...) and the portal itself. The\n"
+     "rows removed are printed per table. Its personal access tokens stop working at once.\n"
+     "\n"
+     "  --hub-id N               the HubSpot hub (portal) id\n"
+     "  --force                  remove even when the token cannot be opened or HubSpot cannot revoke it\n"
+     "  --hubspot-base-url URL   HubSpot's API base (GATEWAY_HUBSPOT_BASE_URL, default https://api.hubapi.com)\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_portal_remove},
     {"datasource create",
      "Usage: gatewayctl datasource create --portal N --owner USERID --name NAME\n"
      "                                    (--definition JSON|- | --object OBJECT[:PROP,...] ... [--filter TEXT])\n"

@@ -48,8 +48,11 @@ it_setup() {
 # it_start_gateway [gateway flags...]: starts a gateway on a free port; sets $GW_URL and $GW_PID.
 it_start_gateway() {
     shift || true
+    # the shared simulator has no rate limits and sends no X-HubSpot-RateLimit headers: no budget
+    # until a test's own flags (later ones win) or a simulator's headers give one
     "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
-        --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" "$@" \
+        --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" \
+        --hubspot-rate-limit 0 --hubspot-search-rate 0 "$@" \
         >"$T_DIR/gateway.out" 2>>"$T_DIR/gateway.log" &
     GW_PID=$!
     GW_URL=$(gw_wait_line "$T_DIR/gateway.out" '^odata-gateway listening' | sed 's/.*listening on //')
