@@ -5,9 +5,14 @@
  * business (hubspot/scan.h): the list endpoint, keyset paging on hs_object_id, or the phases of an
  * ordered read; every one gets past the search's 10,000-result cap.
  *
- * Streaming: at most one parsed page waits while another is on the wire and one more is being fetched,
- * so memory does not grow with the number of rows and a slow client slows the upstream. A failure after
- * the first byte aborts the response without the terminating chunk.
+ * A whole list read (no filter HubSpot must apply, no $orderby, $skip or $top) is split into id ranges
+ * read at once (hubspot/split.h), so that several requests are on the wire while HubSpot answers and a
+ * large feed runs at the portal's rate limit; the portal's budget (hubspot/budget.h) shares that limit
+ * fairly between feeds. Pages are written in the order they come.
+ *
+ * Streaming: a bounded number of parsed pages wait while another is on the wire (one, or the look-ahead
+ * of a split read), so memory does not grow with the number of rows and a slow client slows the
+ * upstream. A failure after the first byte aborts the response without the terminating chunk.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,9 +27,26 @@ static gw_odata_req_t *req_of(gw_feed_t *f)
     return H2O_STRUCT_FROM_MEMBER(gw_odata_req_t, feed, f);
 }
 
-void gw_feed_dispose(gw_feed_t *f)
+static void calls_cancel(gw_feed_t *f)
 {
     hs_call_destroy(f->page_call);
+    f->page_call = NULL;
+    while (f->ncalls != 0) {
+        --f->ncalls;
+        hs_call_destroy(f->calls[f->ncalls]);
+        if (f->split_on)
+            hs_split_abandon(&f->split, f->tickets[f->ncalls]);
+    }
+}
+
+void gw_feed_dispose(gw_feed_t *f)
+{
+    calls_cancel(f);
+    while (f->rq_count != 0) {
+        json_decref(f->rq[f->rq_head]);
+        f->rq_head = (f->rq_head + 1) % (HS_SPLIT_MAX + 1);
+        --f->rq_count;
+    }
     json_decref(f->ready);
     hs_read_dispose(&f->rd);
     json_decref(f->hs_props);
@@ -43,19 +65,18 @@ static void feed_log(gw_feed_t *f, const char *outcome)
     gw_log(GW_LOG_INFO, "feed",
            "portal=%lld token=%lld ds=%s set=%s%s search=%d residual=%d ordered=%d rows=%lld seen=%zu bytes=%zu hubspot_calls=%zu "
            "retries=%zu "
-           "ms=%llu "
-           "outcome=%s",
+           "rate_limited=%zu throttled_ms=%llu parts=%d ms=%llu outcome=%s",
            (long long)r->portal_id, (long long)r->token_id, r->ds, r->set_name, r->route == GW_ROUTE_COUNT ? "/$count" : "",
            f->rd.scan.mode != HS_SCAN_LIST, f->rd.residual, f->rd.scan.mode == HS_SCAN_ORDERED,
            (long long)(r->route == GW_ROUTE_COUNT ? f->counted : f->emitted), f->rows_seen, f->bytes, f->hs_calls, f->hs_retries,
+           f->hs_rate_limited, (unsigned long long)f->hs_queued_ms, f->split_on ? 1 + (int)f->split.splits : 1,
            (unsigned long long)(h2o_now(gw.evloop) - r->started_at), outcome);
 }
 
 static void feed_fail(gw_feed_t *f, int status, const char *code, const char *message)
 {
     gw_odata_req_t *r = req_of(f);
-    hs_call_destroy(f->page_call);
-    f->page_call = NULL;
+    calls_cancel(f);
     if (f->done)
         return;
     gw_log(GW_LOG_WARN, "feed", "ds=%s set=%s failed after %lld rows: %s", r->ds, r->set_name, (long long)f->emitted, message);
@@ -77,6 +98,7 @@ static void feed_fail(gw_feed_t *f, int status, const char *code, const char *me
 /* ---- HubSpot requests ---- */
 
 static void on_page(hs_call_t *call, void *data);
+static void read_rows(gw_feed_t *f);
 
 static void fetch(gw_feed_t *f)
 {
@@ -100,6 +122,41 @@ static void fetch(gw_feed_t *f)
         feed_fail(f, 500, "InternalError", "could not start the HubSpot request");
 }
 
+/* Asks for more pages of a split read while the look-ahead and the response have room. */
+static void split_fill(gw_feed_t *f)
+{
+    gw_odata_req_t *r = req_of(f);
+
+    while (!f->closing && !f->done) {
+        unsigned parts_out = hs_split_busy(&f->split) - (f->split.probe == 1);
+        /* pages out or waiting, and the rows they may bring, stay within the look-ahead and the response */
+        int parts_allowed = parts_out + f->rq_count < f->split.want &&
+                            f->page_rows + (size_t)(parts_out + f->rq_count) * HS_LIST_PAGE < gw.config.page_size;
+        odata_buf_t path;
+        char *body = NULL;
+        int ticket, made;
+
+        odata_buf_init(&path, 256 * 1024);
+        if ((made = hs_split_next(&f->split, parts_allowed, &ticket, &path, &body)) <= 0) {
+            odata_buf_dispose(&path);
+            if (made < 0)
+                feed_fail(f, 500, "InternalError", "could not build the HubSpot request");
+            return;
+        }
+        ++f->hs_calls;
+        f->calls[f->ncalls] =
+            hs_call_start(gw.hubspot, r->portal_id, r->refresh_token, body != NULL ? "POST" : "GET", path.base, body, on_page, f);
+        free(body);
+        odata_buf_dispose(&path);
+        if (f->calls[f->ncalls] == NULL) {
+            hs_split_abandon(&f->split, ticket);
+            feed_fail(f, 500, "InternalError", "could not start the HubSpot request");
+            return;
+        }
+        f->tickets[f->ncalls++] = ticket;
+    }
+}
+
 /* ---- writing ---- */
 
 static const char *row_get(void *row, const odata_property_t *p, size_t *len)
@@ -121,7 +178,8 @@ static char *next_link(gw_feed_t *f)
 
     odata_buf_init(&payload, 1024);
     if (odata_buf_appendf(&payload, "%" PRId64 "|%" PRId64 "|%" PRId64 "|", f->emitted, f->skip_left, f->total) == ODATA_OK &&
-        hs_scan_save(&f->rd.scan, &payload) == ODATA_OK && odata_buf_append(&payload, "", 1) == ODATA_OK)
+        (f->split_on ? hs_split_save(&f->split, &payload) : hs_scan_save(&f->rd.scan, &payload)) == ODATA_OK &&
+        odata_buf_append(&payload, "", 1) == ODATA_OK)
         tok = gw_skiptoken_sign(r->ds, f->scope, payload.base);
     odata_buf_dispose(&payload);
     if (tok == NULL)
@@ -204,7 +262,26 @@ static void emit(gw_feed_t *f)
     if (f->query->top >= 0 && f->emitted >= f->query->top)
         top_reached = 1;
 
-    if (more && !top_reached && f->page_rows < gw.config.page_size) {
+    if (f->split_on) {
+        if (f->page_rows >= gw.config.page_size)
+            f->closing = 1;
+        split_fill(f);
+        if (f->done)
+            return;
+        if (hs_split_done(&f->split))
+            calls_cancel(f); /* only the probe can be out: its answer no longer matters */
+        if (f->rq_count == 0 && f->ncalls == 0) {
+            char *link = NULL;
+            if (!hs_split_done(&f->split) && (link = next_link(f)) == NULL)
+                goto internal;
+            odata_err_t e = odata_feed_end(&f->out, link);
+            free(link);
+            if (e != ODATA_OK)
+                goto internal;
+            state = H2O_SEND_STATE_FINAL;
+            f->done = 1;
+        }
+    } else if (more && !top_reached && f->page_rows < gw.config.page_size) {
         fetch(f); /* the next page loads while this one is on the wire */
         if (f->done)
             return;
@@ -270,7 +347,56 @@ static void count_page(gw_feed_t *f, json_t *rows)
         emit(f);
         return;
     }
-    fetch(f);
+    read_rows(f);
+}
+
+/* Writes the pages that are waiting while the client takes them; at the end, the end of the feed. */
+static void split_emit(gw_feed_t *f)
+{
+    while (!f->sending && !f->done) {
+        if (f->rq_count != 0) {
+            f->ready = f->rq[f->rq_head];
+            f->rq_head = (f->rq_head + 1) % (HS_SPLIT_MAX + 1);
+            --f->rq_count;
+        } else if (f->ncalls == 0 || hs_split_done(&f->split)) {
+            if ((f->ready = json_array()) == NULL) {
+                feed_fail(f, 500, "InternalError", "out of memory");
+                return;
+            }
+        } else {
+            return;
+        }
+        emit(f);
+    }
+}
+
+static void split_page(gw_feed_t *f, hs_call_t *call, int ticket)
+{
+    const odata_buf_t *body = hs_call_body(call);
+    json_t *rows = NULL;
+    char err[256];
+
+    if (hs_split_take(&f->split, ticket, body->base, body->len, &rows, err, sizeof(err)) != 0) {
+        hs_call_destroy(call);
+        feed_fail(f, 502, "HubSpotInvalidAnswer", err);
+        return;
+    }
+    hs_call_destroy(call);
+    if (rows != NULL) {
+        f->rq[(f->rq_head + f->rq_count) % (HS_SPLIT_MAX + 1)] = rows;
+        ++f->rq_count;
+    }
+    split_fill(f);
+    split_emit(f);
+}
+
+/* Starts reading the rows (after the counting pass, if any). */
+static void read_rows(gw_feed_t *f)
+{
+    if (f->split_on)
+        split_fill(f); /* nothing is written before the first page: an early failure is still an OData error */
+    else
+        fetch(f);
 }
 
 static void on_page(hs_call_t *call, void *data)
@@ -279,15 +405,35 @@ static void on_page(hs_call_t *call, void *data)
     const odata_buf_t *body = hs_call_body(call);
     json_t *rows = NULL;
     char err[256];
+    int ticket = -1;
 
-    f->page_call = NULL;
+    if (f->page_call == call) {
+        f->page_call = NULL;
+    } else {
+        unsigned i;
+        for (i = 0; i != f->ncalls && f->calls[i] != call; ++i)
+            ;
+        if (i == f->ncalls) { /* not this feed's: cannot happen */
+            hs_call_destroy(call);
+            return;
+        }
+        ticket = f->tickets[i];
+        f->calls[i] = f->calls[--f->ncalls];
+        f->tickets[i] = f->tickets[f->ncalls];
+    }
     f->hs_retries += hs_call_retries(call);
+    f->hs_rate_limited += hs_call_rate_limited(call);
+    f->hs_queued_ms += hs_call_queued_ms(call);
     if (hs_call_error(call) != HS_OK) {
         const char *code;
         int status = gw_hs_status_of(call, &code);
         snprintf(err, sizeof(err), "%s", hs_call_message(call));
         hs_call_destroy(call);
         feed_fail(f, status, code, err);
+        return;
+    }
+    if (ticket != -1 || (f->split_on && !f->rd.counting)) {
+        split_page(f, call, ticket);
         return;
     }
     if (hs_scan_take(f->rd.counting ? &f->rd.count_scan : &f->rd.scan, body->base, body->len, &rows, err, sizeof(err)) != 0) {
@@ -325,7 +471,9 @@ static void on_proceed(h2o_generator_t *gen, h2o_req_t *req)
         h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
         return;
     }
-    if (f->ready != NULL)
+    if (f->split_on && !f->rd.counting)
+        split_emit(f);
+    else if (f->ready != NULL)
         emit(f);
 }
 
@@ -335,8 +483,7 @@ static void on_stop(h2o_generator_t *gen, h2o_req_t *req)
     if (!f->done)
         feed_log(f, "client_gone");
     f->done = 1;
-    hs_call_destroy(f->page_call);
-    f->page_call = NULL;
+    calls_cancel(f);
 }
 
 /* ---- set-up ---- */
@@ -366,6 +513,11 @@ static char *query_without_skiptoken(const char *raw)
     return out;
 }
 
+static unsigned lookahead(void)
+{
+    return gw.config.hubspot_lookahead != 0 ? gw.config.hubspot_lookahead : 4;
+}
+
 static int resume(gw_feed_t *f, const char *token)
 {
     gw_odata_req_t *r = req_of(f);
@@ -381,7 +533,15 @@ static int resume(gw_feed_t *f, const char *token)
         ok = ok && *p == '\0';
         /* the count of the first page travels with the link */
         f->total = strtoll(total, &p, 10);
-        ok = ok && *p == '\0' && f->emitted >= 0 && f->skip_left >= 0 && f->total >= -1 && hs_scan_restore(&f->rd.scan, scan) == 0;
+        ok = ok && *p == '\0' && f->emitted >= 0 && f->skip_left >= 0 && f->total >= -1;
+        if (scan[0] == 'S') { /* a split list read */
+            f->split_on = 1;
+            ok = ok && f->rd.scan.mode == HS_SCAN_LIST &&
+                 hs_split_init(&f->split, f->rd.scan.object, f->rd.scan.properties, lookahead()) == 0 &&
+                 hs_split_restore(&f->split, scan) == 0;
+        } else {
+            ok = ok && hs_scan_restore(&f->rd.scan, scan) == 0;
+        }
     }
     free(payload);
     return ok ? 0 : -1;
@@ -458,7 +618,17 @@ void gw_feed_start(gw_odata_req_t *r)
     }
     if (!f->rd.residual && f->query->top >= 0)
         f->rd.scan.need = f->skip_left + (f->query->top > f->emitted ? f->query->top - f->emitted : 0);
-    fetch(f);
+    /* a whole list read is split into id ranges read at once ($skip and $top keep HubSpot's order) */
+    if (!f->split_on && f->query->skiptoken == NULL && r->route == GW_ROUTE_FEED && f->rd.scan.mode == HS_SCAN_LIST &&
+        f->skip_left == 0 && f->query->top < 0 && lookahead() > 1) {
+        if (hs_split_init(&f->split, f->rd.scan.object, f->rd.scan.properties, lookahead()) != 0)
+            goto nomem;
+        f->split_on = 1;
+    }
+    if (f->rd.counting)
+        fetch(f);
+    else
+        read_rows(f);
     return;
 
 nomem:

@@ -5,6 +5,7 @@
 #include "gateway/gateway.h"
 #include "hubspot/plan.h"
 #include "hubspot/read.h"
+#include "hubspot/split.h"
 #include "odata/query.h"
 
 #define GW_MAX_OUT (32 * 1024 * 1024)
@@ -28,10 +29,20 @@ typedef struct st_gw_feed_t {
     hs_call_t *page_call;
     json_t *ready; /* the rows of a page waiting for the client */
     int ready_more;
+    /* a split list scan: several requests out at once, their pages written in the order they come */
+    int split_on;
+    int closing; /* the response is full: nothing more is asked for, what is out is written, then the nextLink */
+    hs_split_t split;
+    unsigned ncalls;
+    hs_call_t *calls[HS_SPLIT_MAX + 1];
+    int tickets[HS_SPLIT_MAX + 1];
+    unsigned rq_head, rq_count; /* pages that came while the client was still taking an earlier one */
+    json_t *rq[HS_SPLIT_MAX + 1];
     odata_buf_t out;
     odata_buf_t scratch;
     int64_t now_us;
-    size_t bytes, hs_calls, hs_retries, rows_seen;
+    size_t bytes, hs_calls, hs_retries, hs_rate_limited, rows_seen;
+    uint64_t hs_queued_ms;
     int started, sending, done, error_pending;
 } gw_feed_t;
 

@@ -774,6 +774,29 @@ static int id_cmp(const char *a, const char *b)
     return strcmp(a, b);
 }
 
+static int json_id_cmp(const void *x, const void *y)
+{
+    const char *a = json_string_value(json_object_get(*(json_t *const *)x, "id"));
+    const char *b = json_string_value(json_object_get(*(json_t *const *)y, "id"));
+    return a == NULL || b == NULL ? (a == NULL) - (b == NULL) : id_cmp(a, b);
+}
+
+/* Sorts an array of rows by their `id` (rows without one first). */
+static void sort_rows_by_id(json_t *rows)
+{
+    size_t n = json_array_size(rows);
+    json_t **v = malloc((n + 1) * sizeof(*v));
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; ++i)
+        v[i] = json_incref(json_array_get(rows, i));
+    qsort(v, n, sizeof(*v), json_id_cmp);
+    json_array_clear(rows);
+    for (size_t i = 0; i < n; ++i)
+        json_array_append_new(rows, v[i]);
+    free(v);
+}
+
 static const set_t *sort_set;
 
 static int row_order(const void *x, const void *y)
@@ -2778,6 +2801,11 @@ static run_t run_query(ctx_t *c, query_t *q)
             goto out;
         }
     }
+
+    /* without $orderby, $skip and $top the service may send the rows in any order (a whole list read
+     * comes in parts read at once): they are compared in id order */
+    if (q->order.n == 0 && q->skip < 0 && q->top < 0)
+        sort_rows_by_id(rows);
 
     /* expected: matching rows in the order of $orderby (else of id), then $skip, then $top */
     first = q->skip > 0 ? ((size_t)q->skip < nmatch ? (size_t)q->skip : nmatch) : 0;
