@@ -21,7 +21,7 @@ start_sim() { # start_sim PORT FAULT-FLAGS...: a simulator on PORT (0: any); set
 start_sim 0 --fault-5xx 8 --fault-429 8 --fault-reset 5 --fault-truncate 5
 GW_TEST_SIM_URL=$SIM_URL
 it_setup it_faults
-trap 'kill $SIM_PID 2>/dev/null; rm -rf "$SIM_DIR"; it_teardown' EXIT
+trap 'rc=$?; kill $SIM_PID 2>/dev/null; rm -rf "$SIM_DIR"; it_teardown $rc' EXIT
 auth=(-H "Authorization: Bearer $TOKEN")
 
 # get_all SET QUERY: every row of the feed, following nextLinks, as JSON lines in $T_DIR/rows

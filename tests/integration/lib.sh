@@ -60,7 +60,7 @@ it_start_gateway() {
 }
 
 it_teardown() {
-    local rc=$? gw_rc=0
+    local rc=${1:-$?} gw_rc=0 # the status to exit with: the argument, else the last command's
     if [ -n "${GW_PID:-}" ]; then
         kill "$GW_PID" 2>/dev/null
         wait "$GW_PID" 2>/dev/null || gw_rc=$?

@@ -12,7 +12,7 @@ line=$(gw_wait_line "$SIM_DIR/out" '^hubspot-sim listening')
 GW_TEST_SIM_URL=$(sed 's/.*listening on \([^ ]*\).*/\1/' <<<"$line")
 GW_TEST_SIM_REFRESH=$(sed -n 's/.*refresh_token=\([^ ]*\).*/\1/p' <<<"$line")
 it_setup it_stream --page-size 1000000
-trap 'kill $SIM_PID 2>/dev/null; rm -rf "$SIM_DIR"; it_teardown' EXIT
+trap 'rc=$?; kill $SIM_PID 2>/dev/null; rm -rf "$SIM_DIR"; it_teardown $rc' EXIT
 list_calls() { curl -s "$GW_TEST_SIM_URL/__sim/stats" | jq '.requests.crm_objects_list'; }
 
 # a slow client: HubSpot calls stay a bounded distance ahead of what the client has taken
