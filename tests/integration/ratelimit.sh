@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HubSpot's rate limits: with a low tier (30 requests per 10 s, 2 searches per second), concurrent
+# HubSpot's rate limits: with a low tier (30 requests per 10 s; 5 searches per second), concurrent
 # feeds of one portal share the portal's budget and every one is exact, without HubSpot ever answering
 # 429: the gateway waits for room instead. It learns the tier from HubSpot's headers (it starts from
 # the default, 100 per 10 s). When another client uses part of the same limit, the feeds still complete
@@ -9,7 +9,7 @@
 SIM_DIR=$(mktemp -d)
 "$GW_BUILD_DIR/hubspot-sim" --listen 127.0.0.1:0 --seed 21 --portal-id "$GW_TEST_SIM_PORTAL" \
     --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" \
-    --contacts 1500 --companies 800 --deals 600 --tickets 50 --rate-ten-secondly 30 --rate-secondly-search 2 \
+    --contacts 1500 --companies 800 --deals 600 --tickets 50 --rate-ten-secondly 30 --rate-secondly-search 5 \
     >"$SIM_DIR/out" 2>&1 &
 SIM_PID=$!
 line=$(gw_wait_line "$SIM_DIR/out" '^hubspot-sim listening')
