@@ -103,14 +103,6 @@ static char *xstrdup(const char *s)
     return s != NULL ? strdup(s) : NULL;
 }
 
-static void wipe_free(char *s)
-{
-    if (s != NULL) {
-        OPENSSL_cleanse(s, strlen(s));
-        free(s);
-    }
-}
-
 hs_client_t *hs_client_create(hs_loop_t *loop, const hs_client_config_t *config)
 {
     hs_client_t *c = calloc(1, sizeof(*c));
@@ -153,15 +145,15 @@ void hs_client_destroy(hs_client_t *c)
             curl_easy_cleanup(p->refresh);
         }
         hs_tick_cancel(c->loop, &p->budget_tick);
-        wipe_free(p->access_token);
-        wipe_free(p->refresh_form);
+        hs__wipe_free(p->access_token);
+        hs__wipe_free(p->refresh_form);
         odata_buf_dispose(&p->refresh_body);
         free(p);
     }
     hs__props_clear(c);
     free(c->base_url);
     free(c->client_id);
-    wipe_free(c->client_secret);
+    hs__wipe_free(c->client_secret);
     free(c);
 }
 
@@ -184,36 +176,6 @@ static hs_portal_t *portal_get(hs_client_t *c, int64_t id)
     p->next = c->portals;
     c->portals = p;
     return p;
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    odata_buf_t *buf = userdata;
-    size_t n = size * nmemb;
-    if (odata_buf_append(buf, ptr, n) != ODATA_OK)
-        return 0; /* aborts the transfer; reported as too large */
-    return n;
-}
-
-static CURL *easy_new(hs_client_t *c, const char *url, odata_buf_t *body, char *errbuf)
-{
-    CURL *easy = curl_easy_init();
-    if (easy == NULL)
-        return NULL;
-    curl_easy_setopt(easy, CURLOPT_URL, url);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "hubspot-odata-gateway/0.1");
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (errbuf != NULL) {
-        errbuf[0] = '\0';
-        curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-    }
-    return easy;
 }
 
 /* ---- completion of a call ---- */
@@ -263,7 +225,7 @@ static void on_refresh_done(CURL *easy, CURLcode result, void *data)
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(easy);
     p->refresh = NULL;
-    wipe_free(p->refresh_form);
+    hs__wipe_free(p->refresh_form);
     p->refresh_form = NULL;
 
     if (result != CURLE_OK) {
@@ -282,7 +244,7 @@ static void on_refresh_done(CURL *easy, CURLcode result, void *data)
         msg = "HubSpot's token service answered with an error";
         goto out;
     }
-    wipe_free(p->access_token);
+    hs__wipe_free(p->access_token);
     p->access_token = strdup(json_string_value(json_object_get(doc, "access_token")));
     json_int_t expires_in = json_integer_value(json_object_get(doc, "expires_in"));
     if (expires_in <= 0)
@@ -295,18 +257,7 @@ static void on_refresh_done(CURL *easy, CURLcode result, void *data)
     }
 
 out:
-    if (doc != NULL) {
-        /* the document holds the access and refresh tokens: wipe the text before freeing */
-        json_t *v = json_object_get(doc, "access_token");
-        if (json_is_string(v))
-            OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
-        v = json_object_get(doc, "refresh_token");
-        if (json_is_string(v))
-            OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
-        json_decref(doc);
-    }
-    OPENSSL_cleanse(p->refresh_body.base, p->refresh_body.len);
-    odata_buf_reset(&p->refresh_body);
+    hs__wipe_answer(doc, &p->refresh_body); /* it holds the access and refresh tokens */
     portal_wake(p, err, msg);
 }
 
@@ -317,7 +268,7 @@ static int portal_refresh(hs_client_t *c, hs_portal_t *p, const char *refresh_to
     int ret = -1;
 
     snprintf(url, sizeof(url), "%s/oauth/v1/token", c->base_url);
-    if ((p->refresh = easy_new(c, url, &p->refresh_body, NULL)) == NULL)
+    if ((p->refresh = hs__easy_new(url, &p->refresh_body, c->timeout_ms, NULL)) == NULL)
         goto out;
     rt = curl_easy_escape(p->refresh, refresh_token, 0);
     cid = curl_easy_escape(p->refresh, c->client_id, 0);
@@ -346,7 +297,7 @@ out:
     if (ret != 0 && p->refresh != NULL) {
         curl_easy_cleanup(p->refresh);
         p->refresh = NULL;
-        wipe_free(p->refresh_form);
+        hs__wipe_free(p->refresh_form);
         p->refresh_form = NULL;
     }
     return ret;
@@ -472,7 +423,7 @@ static void on_call_done(CURL *easy, CURLcode result, void *data)
     if (status == 401 && !call->retried_auth) {
         hs_portal_t *p = call->portal;
         call->retried_auth = 1;
-        wipe_free(p->access_token);
+        hs__wipe_free(p->access_token);
         p->access_token = NULL;
         odata_buf_reset(&call->body);
         wait_for_token(call);
@@ -558,7 +509,7 @@ static void call_transmit(hs_call_t *call)
         wait_for_token(call);
         return;
     }
-    if ((call->easy = easy_new(c, call->url, &call->body, call->curl_err)) == NULL)
+    if ((call->easy = hs__easy_new(call->url, &call->body, c->timeout_ms, call->curl_err)) == NULL)
         goto fail;
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", p->access_token);
     call->headers = curl_slist_append(NULL, auth);
@@ -717,7 +668,7 @@ void hs_call_destroy(hs_call_t *call)
     curl_slist_free_all(call->headers);
     hs_tick_cancel(call->client->loop, &call->done_tick);
     hs_tick_cancel(call->client->loop, &call->retry_tick);
-    wipe_free(call->refresh_token);
+    hs__wipe_free(call->refresh_token);
     free(call->method);
     free(call->url);
     free(call->json_body);

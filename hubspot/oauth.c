@@ -33,64 +33,12 @@ struct st_hs_oauth_exchange_t {
     char message[400];
 };
 
-static void wipe_free(char *s)
-{
-    if (s != NULL) {
-        OPENSSL_cleanse(s, strlen(s));
-        free(s);
-    }
-}
-
 static void wipe_curl_free(char *s)
 {
     if (s != NULL) {
         OPENSSL_cleanse(s, strlen(s));
         curl_free(s);
     }
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    odata_buf_t *buf = userdata;
-    size_t n = size * nmemb;
-    if (odata_buf_append(buf, ptr, n) != ODATA_OK)
-        return 0; /* aborts the transfer; reported as too large */
-    return n;
-}
-
-static CURL *easy_new(hs_oauth_exchange_t *x, const char *url)
-{
-    CURL *easy = curl_easy_init();
-    if (easy == NULL)
-        return NULL;
-    curl_easy_setopt(easy, CURLOPT_URL, url);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &x->body);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, x->timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "hubspot-odata-gateway/0.1");
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    x->curl_err[0] = '\0';
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, x->curl_err);
-    return easy;
-}
-
-/* Wipes the body (it may hold tokens) and, when doc is not NULL, the token strings in it. */
-static void wipe_answer(hs_oauth_exchange_t *x, json_t *doc)
-{
-    static const char *const secrets[] = {"access_token", "refresh_token", "token", "id_token"};
-    if (doc != NULL) {
-        for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); ++i) {
-            json_t *v = json_object_get(doc, secrets[i]);
-            if (json_is_string(v))
-                OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
-        }
-        json_decref(doc);
-    }
-    if (x->body.base != NULL)
-        OPENSSL_cleanse(x->body.base, x->body.len);
-    odata_buf_reset(&x->body);
 }
 
 static void finish(hs_oauth_exchange_t *x, hs_err_t err, long status)
@@ -103,7 +51,7 @@ static void finish(hs_oauth_exchange_t *x, hs_err_t err, long status)
         x->grant.hub_domain = x->hub_domain;
         x->grant.scopes = x->scopes;
     }
-    wipe_free(x->access_token);
+    hs__wipe_free(x->access_token);
     x->access_token = NULL;
     x->cb(x, x->data);
 }
@@ -201,7 +149,7 @@ static void on_info_done(CURL *easy, CURLcode result, void *data)
         char words[300];
         hubspot_words(x, doc, words, sizeof(words));
         snprintf(x->message, sizeof(x->message), "HubSpot did not describe the new grant (HTTP %ld): %s", status, words);
-        wipe_answer(x, doc);
+        hs__wipe_answer(doc, &x->body);
         finish(x, HS_ERR_STATUS, status);
         return;
     }
@@ -238,7 +186,7 @@ static void on_info_done(CURL *easy, CURLcode result, void *data)
         x->hub_domain = strdup(json_string_value(v));
     x->grant.hub_id = (int64_t)hub_id;
     x->grant.user_id = (int64_t)user_id;
-    wipe_answer(x, doc);
+    hs__wipe_answer(doc, &x->body);
     if (x->scopes == NULL) {
         snprintf(x->message, sizeof(x->message), "out of memory");
         finish(x, HS_ERR_INTERNAL, 0);
@@ -248,7 +196,7 @@ static void on_info_done(CURL *easy, CURLcode result, void *data)
     return;
 
 malformed:
-    wipe_answer(x, doc);
+    hs__wipe_answer(doc, &x->body);
     finish(x, HS_ERR_STATUS, status);
 }
 
@@ -263,7 +211,7 @@ static void on_token_done(CURL *easy, CURLcode result, void *data)
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(easy);
     x->easy = NULL;
-    wipe_free(x->form);
+    hs__wipe_free(x->form);
     x->form = NULL;
     if (transfer_failed(x, result, "authorization code exchange"))
         return;
@@ -272,7 +220,7 @@ static void on_token_done(CURL *easy, CURLcode result, void *data)
         char words[300];
         hubspot_words(x, doc, words, sizeof(words));
         snprintf(x->message, sizeof(x->message), "HubSpot refused the authorization code (HTTP %ld): %s", status, words);
-        wipe_answer(x, doc);
+        hs__wipe_answer(doc, &x->body);
         finish(x, HS_ERR_STATUS, status);
         return;
     }
@@ -281,28 +229,29 @@ static void on_token_done(CURL *easy, CURLcode result, void *data)
     if (!json_is_string(rt) || !token_text_ok(json_string_value(rt), json_string_length(rt), HS_OAUTH_REFRESH_TOKEN_MAX) ||
         !json_is_string(at) || !token_text_ok(json_string_value(at), json_string_length(at), HS_OAUTH_MAX_BODY)) {
         snprintf(x->message, sizeof(x->message), "HubSpot's token answer has no usable refresh and access token");
-        wipe_answer(x, doc);
+        hs__wipe_answer(doc, &x->body);
         finish(x, HS_ERR_STATUS, status);
         return;
     }
     x->refresh_token = strdup(json_string_value(rt));
     x->access_token = strdup(json_string_value(at));
-    wipe_answer(x, doc);
+    hs__wipe_answer(doc, &x->body);
     /* the code is spent: HubSpot accepts it once */
-    wipe_free(x->code);
+    hs__wipe_free(x->code);
     x->code = NULL;
     if (x->refresh_token == NULL || x->access_token == NULL)
         goto nomem;
 
     /* which portal and user granted what: the access token's metadata */
-    if ((x->easy = easy_new(x, "")) == NULL || (escaped = curl_easy_escape(x->easy, x->access_token, 0)) == NULL)
+    if ((x->easy = hs__easy_new("", &x->body, x->timeout_ms, x->curl_err)) == NULL ||
+        (escaped = curl_easy_escape(x->easy, x->access_token, 0)) == NULL)
         goto nomem;
     n = strlen(x->base_url) + strlen(escaped) + 32;
     if ((url = malloc(n)) == NULL)
         goto nomem;
     snprintf(url, n, "%s/oauth/v1/access-tokens/%s", x->base_url, escaped);
     curl_easy_setopt(x->easy, CURLOPT_URL, url);
-    wipe_free(url);
+    hs__wipe_free(url);
     url = NULL;
     wipe_curl_free(escaped);
     escaped = NULL;
@@ -311,7 +260,7 @@ static void on_token_done(CURL *easy, CURLcode result, void *data)
     return;
 
 nomem:
-    wipe_free(url);
+    hs__wipe_free(url);
     wipe_curl_free(escaped);
     if (x->easy != NULL) {
         curl_easy_cleanup(x->easy);
@@ -342,7 +291,7 @@ hs_oauth_exchange_t *hs_oauth_exchange_start(hs_loop_t *loop, const hs_oauth_con
         goto fail;
     if ((size_t)snprintf(url, sizeof(url), "%s/oauth/v1/token", cfg->base_url) >= sizeof(url))
         goto fail;
-    if ((x->easy = easy_new(x, url)) == NULL)
+    if ((x->easy = hs__easy_new(url, &x->body, x->timeout_ms, x->curl_err)) == NULL)
         goto fail;
     cid = curl_easy_escape(x->easy, cfg->client_id != NULL ? cfg->client_id : "", 0);
     cs = curl_easy_escape(x->easy, x->client_secret, 0);
@@ -384,14 +333,14 @@ void hs_oauth_exchange_destroy(hs_oauth_exchange_t *x)
         hs_loop_remove(x->loop, x->easy);
         curl_easy_cleanup(x->easy);
     }
-    wipe_answer(x, NULL);
+    hs__wipe_answer(NULL, &x->body);
     odata_buf_dispose(&x->body);
     free(x->base_url);
-    wipe_free(x->code);
-    wipe_free(x->client_secret);
-    wipe_free(x->form);
-    wipe_free(x->access_token);
-    wipe_free(x->refresh_token);
+    hs__wipe_free(x->code);
+    hs__wipe_free(x->client_secret);
+    hs__wipe_free(x->form);
+    hs__wipe_free(x->access_token);
+    hs__wipe_free(x->refresh_token);
     free(x->hub_domain);
     free(x->scopes);
     free(x);

@@ -187,8 +187,7 @@ int hs_scan_request(hs_scan_t *s, odata_buf_t *path, char **body)
 
 /* ---- answers ---- */
 
-/* an id as HubSpot writes it: 1 to 18 digits without a leading zero */
-static int id_parse(const char *s, int64_t *id)
+int hs_id_parse(const char *s, int64_t *id)
 {
     size_t n = s != NULL ? strlen(s) : 0;
     if (n == 0 || n > 18 || strspn(s, "0123456789") != n || (s[0] == '0' && n > 1))
@@ -200,7 +199,7 @@ static int id_parse(const char *s, int64_t *id)
 static int read_id(json_t *rec, int64_t *id, const char **text)
 {
     *text = json_string_value(json_object_get(rec, "id"));
-    return id_parse(*text, id);
+    return hs_id_parse(*text, id);
 }
 
 /* a value in the filter form read_key writes (numbers as HubSpot gave them, instants as epoch milliseconds) */
@@ -398,9 +397,9 @@ static int take_window(hs_scan_t *s, json_t *results, size_t *kept, int limit, c
     return 0;
 }
 
-static int cursor_ok(const char *c, size_t n)
+int hs_cursor_ok(const char *c, size_t n)
 {
-    if (n == 0 || n >= 256)
+    if (n == 0 || n >= HS_CURSOR_MAX)
         return 0;
     for (size_t i = 0; i < n; ++i)
         if (c[i] <= 0x20 || c[i] >= 0x7f || c[i] == '|' || c[i] == '~')
@@ -433,7 +432,7 @@ int hs_scan_take(hs_scan_t *s, const char *body, size_t len, json_t **rows, char
     }
     if (s->mode == HS_SCAN_LIST) {
         json_t *after = json_object_get(json_object_get(json_object_get(doc, "paging"), "next"), "after");
-        if (after != NULL && (!json_is_string(after) || !cursor_ok(json_string_value(after), json_string_length(after)))) {
+        if (after != NULL && (!json_is_string(after) || !hs_cursor_ok(json_string_value(after), json_string_length(after)))) {
             set_err(err, errlen, "HubSpot answered with an invalid paging cursor");
             goto out;
         }
@@ -523,7 +522,7 @@ static int field(char *dst, size_t dstsz, const char *src, size_t n)
         dst[0] = '\0';
         return 0;
     }
-    if (!cursor_ok(src, n))
+    if (!hs_cursor_ok(src, n))
         return -1;
     memcpy(dst, src, n);
     dst[n] = '\0';
@@ -563,7 +562,7 @@ int hs_scan_restore(hs_scan_t *s, const char *text)
         return -1;
     if (s->cursor[0] != '\0' && s->mode != HS_SCAN_LIST) {
         int64_t id;
-        if (id_parse(s->cursor, &id) != 0)
+        if (hs_id_parse(s->cursor, &id) != 0)
             return -1;
     }
     if (phase == HS_PHASE_TIE && s->bound[0] == '\0')

@@ -36,6 +36,13 @@ typedef enum en_hs_sort_kind_t { HS_SORT_NONE, HS_SORT_ID, HS_SORT_NUMBER, HS_SO
 /** How HubSpot sorts `p` given the object's property metadata (`hs_props`, the cached `results` array). */
 hs_sort_kind_t hs_sort_kind(const odata_property_t *p, json_t *hs_props);
 
+#define HS_CURSOR_MAX 256 /* a paging cursor is shorter than this */
+
+/** Reads an id as HubSpot writes it: 1 to 18 digits without a leading zero. Returns 0 or -1. */
+int hs_id_parse(const char *s, int64_t *id);
+/** Whether c[0..n) can be a paging cursor kept in a position: printable ASCII without '|', '~' or spaces. */
+int hs_cursor_ok(const char *c, size_t n);
+
 typedef enum en_hs_scan_mode_t { HS_SCAN_LIST, HS_SCAN_KEYSET, HS_SCAN_ORDERED } hs_scan_mode_t;
 typedef enum en_hs_scan_phase_t { HS_PHASE_MAIN, HS_PHASE_NULLS, HS_PHASE_WINDOW, HS_PHASE_TIE, HS_PHASE_DONE } hs_scan_phase_t;
 

@@ -10,9 +10,8 @@
 int hs_split_init(hs_split_t *s, const char *object, const char *properties, unsigned want)
 {
     memset(s, 0, sizeof(*s));
-    if (strlen(object) >= sizeof(s->object))
+    if (snprintf(s->object, sizeof(s->object), "%s", object) >= (int)sizeof(s->object))
         return -1;
-    strcpy(s->object, object);
     s->properties = properties;
     s->want = want < 1 ? 1 : want > HS_SPLIT_MAX ? HS_SPLIT_MAX : want;
     s->inclusive = -1;
@@ -38,24 +37,14 @@ unsigned hs_split_busy(const hs_split_t *s)
     return n;
 }
 
-/* an id as HubSpot writes it: 1 to 18 digits without a leading zero */
+/* an id as HubSpot writes it (hs_id_parse), unsigned */
 static int id_parse(const char *t, uint64_t *id)
 {
-    size_t n = t != NULL ? strlen(t) : 0;
-    if (n == 0 || n > 18 || strspn(t, "0123456789") != n || (t[0] == '0' && n > 1))
+    int64_t v;
+    if (hs_id_parse(t, &v) != 0)
         return -1;
-    *id = strtoull(t, NULL, 10);
+    *id = (uint64_t)v;
     return 0;
-}
-
-static int cursor_ok(const char *c, size_t n)
-{
-    if (n == 0 || n >= sizeof(((hs_split_part_t *)NULL)->cursor))
-        return 0;
-    for (size_t i = 0; i < n; ++i)
-        if (c[i] <= 0x20 || c[i] >= 0x7f || c[i] == '|' || c[i] == '~')
-            return 0;
-    return 1;
 }
 
 static void set_err(char *err, size_t errlen, const char *msg)
@@ -171,7 +160,7 @@ int hs_split_take(hs_split_t *s, int ticket, const char *body, size_t len, json_
 {
     json_t *doc = json_loadb(body, len, 0, NULL), *results, *after, *out = NULL;
     hs_split_part_t *p;
-    uint64_t prev = 0, id = 0, start;
+    uint64_t prev = 0, id = 0, first = 0, start;
     size_t i, kept;
     int r = -1, ended = 0;
 
@@ -191,7 +180,7 @@ int hs_split_take(hs_split_t *s, int ticket, const char *body, size_t len, json_
     p->busy = 0;
     start = p->from;
     after = json_object_get(json_object_get(json_object_get(doc, "paging"), "next"), "after");
-    if (after != NULL && (!json_is_string(after) || !cursor_ok(json_string_value(after), json_string_length(after)))) {
+    if (after != NULL && (!json_is_string(after) || !hs_cursor_ok(json_string_value(after), json_string_length(after)))) {
         set_err(err, errlen, "HubSpot answered with an invalid paging cursor");
         goto out;
     }
@@ -206,6 +195,8 @@ int hs_split_take(hs_split_t *s, int ticket, const char *body, size_t len, json_
             set_err(err, errlen, "HubSpot answered with records out of id order");
             goto out;
         }
+        if (i == 0)
+            first = id;
         prev = id;
         if (p->to != 0 && id >= p->to) {
             ended = 1;
@@ -231,16 +222,13 @@ int hs_split_take(hs_split_t *s, int ticket, const char *body, size_t len, json_
             if (p->to != 0 && p->from >= p->to)
                 ended = 1;
         } else {
-            strcpy(p->cursor, n);
+            snprintf(p->cursor, sizeof(p->cursor), "%s", n); /* hs_cursor_ok: it fits */
         }
     }
-    if (start != 0) {
-        uint64_t end = ended ? (p->to != 0 ? p->to : prev + 1) : p->from;
-        s->span += end > start ? end - start : 0;
-    } else if (kept != 0) {
-        s->span +=
-            (ended ? prev + 1 : p->from) - strtoull(json_string_value(json_object_get(json_array_get(results, 0), "id")), NULL, 10);
-    }
+    /* the id span this answer covered (from the first id when the part had no numeric start) */
+    uint64_t begin = start != 0 ? start : first, end = ended ? (p->to != 0 ? p->to : prev + 1) : p->from;
+    if (kept != 0 || start != 0)
+        s->span += end > begin ? end - begin : 0;
     s->rows += kept;
     if (ended)
         p->live = 0;
@@ -312,7 +300,7 @@ int hs_split_restore(hs_split_t *s, const char *text)
         p->live = 1;
         if (*t == 'c') {
             size_t len = strcspn(++t, "~");
-            if (len != 0 && !cursor_ok(t, len))
+            if (len != 0 && !hs_cursor_ok(t, len))
                 return -1;
             if (len >= sizeof(p->cursor) || (len != 0 && n != 1))
                 return -1;

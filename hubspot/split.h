@@ -23,17 +23,18 @@
 
 #include <stdint.h>
 #include <jansson.h>
+#include "hubspot/scan.h"
 #include "odata/odata.h"
 
 #define HS_SPLIT_MAX 8      /* parts at most */
 #define HS_SPLIT_PROBE (-1) /* the ticket of the probe */
 
 typedef struct st_hs_split_part_t {
-    int live;         /* the slot holds an unfinished part */
-    int busy;         /* a request for it is out */
-    uint64_t from;    /* the next id to read; 0 with `cursor`: HubSpot's own cursor (or none yet) */
-    uint64_t to;      /* ids below this one; 0: no end */
-    char cursor[128]; /* the first part before the split: HubSpot's cursor, "" at the start */
+    int live;                   /* the slot holds an unfinished part */
+    int busy;                   /* a request for it is out */
+    uint64_t from;              /* the next id to read; 0 with `cursor`: HubSpot's own cursor (or none yet) */
+    uint64_t to;                /* ids below this one; 0: no end */
+    char cursor[HS_CURSOR_MAX]; /* the first part before the split: HubSpot's cursor, "" at the start */
 } hs_split_part_t;
 
 typedef struct st_hs_split_t {
