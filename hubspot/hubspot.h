@@ -27,11 +27,17 @@ typedef struct st_hs_tick_t {
 hs_loop_t *hs_loop_create(h2o_evloop_t *evloop);
 /** Destroys it; every transfer must have been destroyed first. */
 void hs_loop_destroy(hs_loop_t *loop);
-/** Runs tick->cb on a later turn of the loop (after pending I/O). Scheduling a queued tick is a no-op. */
+/**
+ * Runs tick->cb on a later turn of the loop (after pending I/O). Scheduling a queued tick is a no-op; a
+ * delayed one becomes due at once.
+ */
 void hs_tick_schedule(hs_loop_t *loop, hs_tick_t *tick);
 /** Runs tick->cb on the first turn of the loop after `delay_ms` milliseconds (replacing an earlier schedule). */
 void hs_tick_schedule_in(hs_loop_t *loop, hs_tick_t *tick, uint64_t delay_ms);
-/** Removes a queued or delayed tick. */
+/**
+ * Removes a queued or delayed tick, also one still to run in the turn being run: a callback may cancel
+ * (and then free) any tick, and the others of that turn still run.
+ */
 void hs_tick_cancel(hs_loop_t *loop, hs_tick_t *tick);
 
 /* ---- calls to HubSpot on behalf of a portal ---- */

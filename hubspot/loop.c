@@ -17,7 +17,8 @@ struct st_hs_loop_t {
     h2o_evloop_t *evloop;
     int efd;
     h2o_socket_t *esock;
-    hs_tick_t *head, **tail;
+    hs_tick_t *head, **tail; /* ticks for the next turn */
+    hs_tick_t *running;      /* the rest of the turn being run: a callback may cancel any of them */
     CURLM *multi;
     int epfd;
     h2o_socket_t *epsock;
@@ -102,16 +103,16 @@ static void on_tick_ready(h2o_socket_t *sock, const char *err)
 {
     hs_loop_t *loop = sock->data;
     uint64_t n;
-    hs_tick_t *list, *t;
+    hs_tick_t *t;
 
     while (read(loop->efd, &n, sizeof(n)) < 0 && errno == EINTR)
         ;
     /* run what was queued before this turn; ticks scheduled now run on the next turn */
-    list = loop->head;
+    loop->running = loop->head;
     loop->head = NULL;
     loop->tail = &loop->head;
-    while ((t = list) != NULL) {
-        list = t->_next;
+    while ((t = loop->running) != NULL) {
+        loop->running = t->_next;
         t->_next = NULL;
         t->_queued = 0;
         t->cb(t);
@@ -122,6 +123,8 @@ void hs_tick_schedule(hs_loop_t *loop, hs_tick_t *tick)
 {
     if (tick->_queued)
         return;
+    if (tick->_delayed)
+        unlink_delayed(loop, tick); /* due now rather than later */
     tick->_queued = 1;
     tick->_next = NULL;
     if (loop->head == NULL) {
@@ -133,23 +136,31 @@ void hs_tick_schedule(hs_loop_t *loop, hs_tick_t *tick)
     loop->tail = &tick->_next;
 }
 
+/* Unlinks `tick` from the singly linked list at `*pp`; returns whether it was there. */
+static int unlink_from(hs_tick_t **pp, hs_tick_t ***tail, hs_tick_t *tick)
+{
+    for (; *pp != NULL; pp = &(*pp)->_next) {
+        if (*pp == tick) {
+            *pp = tick->_next;
+            if (tail != NULL && *pp == NULL)
+                *tail = pp;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void hs_tick_cancel(hs_loop_t *loop, hs_tick_t *tick)
 {
-    hs_tick_t **p;
     if (tick->_delayed) {
         unlink_delayed(loop, tick);
         return;
     }
     if (!tick->_queued)
         return;
-    for (p = &loop->head; *p != NULL; p = &(*p)->_next) {
-        if (*p == tick) {
-            *p = tick->_next;
-            if (*p == NULL)
-                loop->tail = p;
-            break;
-        }
-    }
+    /* queued for the next turn, or still to run in this one */
+    if (!unlink_from(&loop->head, &loop->tail, tick))
+        unlink_from(&loop->running, NULL, tick);
     tick->_queued = 0;
     tick->_next = NULL;
 }
