@@ -402,6 +402,7 @@ static void read_rows(gw_feed_t *f)
 static void on_page(hs_call_t *call, void *data)
 {
     gw_feed_t *f = data;
+    gw_odata_req_t *r = req_of(f);
     const odata_buf_t *body = hs_call_body(call);
     json_t *rows = NULL;
     char err[256];
@@ -426,10 +427,10 @@ static void on_page(hs_call_t *call, void *data)
     f->hs_queued_ms += hs_call_queued_ms(call);
     if (hs_call_error(call) != HS_OK) {
         const char *code;
-        int status = gw_hs_status_of(call, &code);
-        snprintf(err, sizeof(err), "%s", hs_call_message(call));
+        char m[1400];
+        int status = gw_hs_failure(r, call, &code, m, sizeof(m));
         hs_call_destroy(call);
-        feed_fail(f, status, code, err);
+        feed_fail(f, status, code, m);
         return;
     }
     if (ticket != -1 || (f->split_on && !f->rd.counting)) {

@@ -111,9 +111,19 @@ static void odata_req_dispose(void *p)
     odata_model_destroy(r->model);
 }
 
-int gw_hs_status_of(const hs_call_t *call, const char **code)
+static void mark_needs_reauth(int64_t portal_id, const char *enc);
+
+int gw_hs_failure(gw_odata_req_t *r, const hs_call_t *call, const char **code, char *msg, size_t msgsz)
 {
+    snprintf(msg, msgsz, "%s", hs_call_message(call));
     switch (hs_call_error(call)) {
+    case HS_ERR_GRANT:
+        /* the stored grant is dead: marked, so that the next requests get this answer without asking HubSpot */
+        if (r->refresh_token_enc != NULL)
+            mark_needs_reauth(r->portal_id, r->refresh_token_enc);
+        snprintf(msg, msgsz, "%s: a portal admin re-installs the app at %.1000s/oauth/install", hs_call_message(call), r->base_url);
+        *code = "PortalNeedsReauthorization";
+        return 503;
     case HS_ERR_AUTH:
         *code = "HubSpotAuthorizationFailed";
         return 502;
@@ -179,14 +189,18 @@ static void on_props(hs_call_t *call, void *data)
             break;
     object = json_string_value(json_object_get(json_array_get(json_object_get(r->definition, "objects"), i), "object"));
     if (hs_call_error(call) != HS_OK) {
-        const char *code;
-        r->prop_failed_status = gw_hs_status_of(call, &code);
-        snprintf(r->prop_failed_msg, sizeof(r->prop_failed_msg), "loading the properties of %s: %s", object != NULL ? object : "?",
-                 hs_call_message(call));
+        char m[1400];
+        r->prop_failed_status = gw_hs_failure(r, call, &r->prop_failed_code, m, sizeof(m));
+        if (hs_call_error(call) == HS_ERR_GRANT)
+            snprintf(r->prop_failed_msg, sizeof(r->prop_failed_msg), "%s", m);
+        else
+            snprintf(r->prop_failed_msg, sizeof(r->prop_failed_msg), "loading the properties of %.100s: %.1200s",
+                     object != NULL ? object : "?", m);
     } else if (object != NULL) {
         char err[256];
         if (hs_properties_store(gw.hubspot, r->portal_id, object, hs_call_body(call), err, sizeof(err)) != 0) {
             r->prop_failed_status = 502;
+            r->prop_failed_code = "HubSpotInvalidAnswer";
             snprintf(r->prop_failed_msg, sizeof(r->prop_failed_msg), "%s", err);
         }
     }
@@ -196,7 +210,7 @@ static void on_props(hs_call_t *call, void *data)
     if (--r->pending_props != 0)
         return;
     if (r->prop_failed_status != 0) {
-        gw_send_error(r->req, r->prop_failed_status, "HubSpotError", r->prop_failed_msg);
+        gw_send_error(r->req, r->prop_failed_status, r->prop_failed_code, r->prop_failed_msg);
         return;
     }
     respond(r);
@@ -282,9 +296,9 @@ static void on_marked(void *data, PGresult *res, const char *err)
 }
 
 /*
- * The portal's refresh token cannot be opened with the key it names: it must be installed again.
- * Marked in the database without waiting (the answer does not depend on it). `enc` is the column's
- * text form as read.
+ * The portal's grant cannot be used any more (its refresh token cannot be opened with the key it names,
+ * or HubSpot refused it): the app must be installed again. Marked in the database without waiting (the
+ * answer does not depend on it). `enc` is the column's text form as read.
  */
 static void mark_needs_reauth(int64_t portal_id, const char *enc)
 {
@@ -370,6 +384,12 @@ static void on_auth(void *data, PGresult *res, const char *err)
     }
     r->refresh_token = (char *)pt;
     (void)ptlen;
+    {
+        /* the grant as read, so that a refusal by HubSpot marks this grant and not a newer one */
+        const char *enc = PQgetvalue(res, 0, 6);
+        size_t n = strlen(enc) + 1;
+        r->refresh_token_enc = memcpy(h2o_mem_alloc_pool(&r->req->pool, n), enc, n);
+    }
     load_model(r);
 }
 

@@ -56,11 +56,13 @@ typedef struct st_gw_odata_req_t {
     int64_t portal_id, token_id, user_id;
     json_t *definition;
     char *refresh_token;
+    const char *refresh_token_enc; /* the stored, sealed grant (bytea text form, in the pool) */
     size_t pending_props;
     hs_call_t **prop_calls;
     size_t nprop_calls;
     int prop_failed_status;
-    char prop_failed_msg[256];
+    const char *prop_failed_code;
+    char prop_failed_msg[1400];
     odata_model_t *model;
     char *base_url;
     uint64_t started_at;
@@ -71,8 +73,11 @@ void gw_add_header(h2o_req_t *req, const h2o_token_t *token, const char *value);
 void gw_add_odata_version(h2o_req_t *req);
 /** Sends an OData error body with the status. */
 void gw_send_error(h2o_req_t *req, int status, const char *code, const char *message);
-/** Maps a failed HubSpot call to a status and an OData error code. */
-int gw_hs_status_of(const hs_call_t *call, const char **code);
+/**
+ * Maps a failed HubSpot call to a status, an OData error code and a message for the user. A grant HubSpot
+ * refused marks the portal as needing re-authorisation.
+ */
+int gw_hs_failure(gw_odata_req_t *r, const hs_call_t *call, const char **code, char *msg, size_t msgsz);
 
 /** Starts an entity set feed or /$count once the model is loaded. */
 void gw_feed_start(gw_odata_req_t *r);

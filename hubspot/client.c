@@ -235,8 +235,21 @@ static void on_refresh_done(CURL *easy, CURLcode result, void *data)
     }
     doc = json_loadb(p->refresh_body.base, p->refresh_body.len, 0, NULL);
     if (status == 400 || status == 401 || status == 403) {
-        err = HS_ERR_AUTH;
-        msg = "HubSpot refused the portal's authorisation: the app must be re-installed in the HubSpot portal";
+        /* HubSpot's "status" (v1) or OAuth's "error" says whose credentials were refused */
+        const char *what = json_string_value(json_object_get(doc, "status"));
+        if (what == NULL)
+            what = json_string_value(json_object_get(doc, "error"));
+        if (what != NULL && (strcmp(what, "BAD_REFRESH_TOKEN") == 0 || strcmp(what, "invalid_grant") == 0)) {
+            err = HS_ERR_GRANT;
+            msg = "HubSpot refused the portal's authorisation: it was revoked or the app was uninstalled";
+        } else if (what != NULL && (strncmp(what, "BAD_CLIENT_", 11) == 0 || strcmp(what, "invalid_client") == 0)) {
+            err = HS_ERR_AUTH;
+            msg = "HubSpot refused the gateway's app credentials (client id or secret): the operator checks the gateway's "
+                  "configuration";
+        } else {
+            err = HS_ERR_AUTH;
+            msg = "HubSpot refused to renew the portal's access token";
+        }
         goto out;
     }
     if (status != 200 || !json_is_string(json_object_get(doc, "access_token"))) {

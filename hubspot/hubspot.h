@@ -46,7 +46,8 @@ typedef enum en_hs_err_t {
     HS_OK = 0,
     HS_ERR_NETWORK,   /* connection failed, reset, timed out or body truncated */
     HS_ERR_STATUS,    /* HubSpot answered with a non-2xx status */
-    HS_ERR_AUTH,      /* the portal's grant was refused: it must be re-authorised */
+    HS_ERR_AUTH,      /* HubSpot refused the authorisation: the app's credentials, a scope, a token */
+    HS_ERR_GRANT,     /* HubSpot refused the portal's refresh token (revoked, the app uninstalled): install again */
     HS_ERR_TOO_LARGE, /* the answer passed the size limit */
     HS_ERR_INTERNAL,  /* out of memory and the like */
 } hs_err_t;

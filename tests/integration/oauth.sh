@@ -191,6 +191,38 @@ grep -q 'missing or unknown auth code' "$T_DIR/b"; t_ok $? "the page gives HubSp
 t_is "$(snapshot)" "$before" "and the database is unchanged"
 rt3=$(refresh_token "$HUB" "$GATEWAY_MASTER_KEY_FILE")
 
+# ---- HubSpot refuses the grant (the app was uninstalled in HubSpot) ----
+st=$(http DELETE "$SIM_URL/oauth/v1/refresh-tokens/$rt3")
+t_is "$st" 204 "the grant is revoked at HubSpot"
+http POST "$SIM_URL/__sim/expire-access-tokens" >/dev/null
+st=$(feed_status)
+t_is "$st $(jq -r .error.code "$T_DIR/b")" "503 PortalNeedsReauthorization" "a feed whose grant HubSpot refuses: 503 PortalNeedsReauthorization"
+jq -r .error.message "$T_DIR/b" | grep -q "revoked or the app was uninstalled: a portal admin re-installs the app at $GW_URL/oauth/install"
+t_ok $? "the message says why and points to /oauth/install"
+t_is "$(wait_sql "SELECT needs_reauth FROM portals WHERE id = $HUB" t)" t "the portal is marked as needing re-authorisation"
+refreshes=$(curl -s "$SIM_URL/__sim/stats" | jq .requests.oauth_token)
+st=$(feed_status)
+t_is "$st $(jq -r .error.code "$T_DIR/b") $(curl -s "$SIM_URL/__sim/stats" | jq .requests.oauth_token)" \
+    "503 PortalNeedsReauthorization $refreshes" "the next request gets the same answer without asking HubSpot again"
+st=$(install "$T_DIR/jar")
+t_is "$st $(sql "SELECT needs_reauth FROM portals WHERE id = $HUB")" "200 f" "a re-install clears the mark"
+st=$(feed_status)
+t_is "$st $(jq '.value | length' "$T_DIR/b")" "200 150" "and the feed works again"
+rt3r=$rt3
+rt3=$(refresh_token "$HUB" "$GATEWAY_MASTER_KEY_FILE")
+
+# the operator's mistake is not the portal's: a wrong client secret does not mark the portal
+stop_gateway
+start_gateway "$GATEWAY_MASTER_KEY_FILE" --client-id "$CID" --client-secret wrong-secret
+http POST "$SIM_URL/__sim/expire-access-tokens" >/dev/null
+st=$(feed_status)
+t_is "$st $(jq -r .error.code "$T_DIR/b")" "502 HubSpotAuthorizationFailed" "a gateway with a wrong client secret: 502"
+jq -r .error.message "$T_DIR/b" | grep -q "app credentials (client id or secret): the operator"; t_ok $? "the message names the app's credentials"
+sleep 0.5
+t_is "$(sql "SELECT needs_reauth FROM portals WHERE id = $HUB")" f "and the portal is not marked"
+stop_gateway
+start_gateway "$GATEWAY_MASTER_KEY_FILE" "${app[@]}"
+
 # ---- uninstall ----
 printf 'other-portal-refresh-token' | ctl portal add --hub-id "$OTHER" --refresh-token - --installed-by 5 >/dev/null
 ods=$(ctl datasource create --portal "$OTHER" --owner 5 --name "Theirs" --object deals)
@@ -303,7 +335,7 @@ t_is "$(snapshot)" "$before" "nothing changed"
 # ---- nothing secret in the logs ----
 leaks=0
 mapfile -t codes <"$T_DIR/codes"
-for s in "$rt1" "$rt2" "$rt3" "$rt4" "$(refresh_token "$HUB" "$T_DIR/rotated.key")" "${codes[@]#*=}" "$CSECRET" "$TOKEN"; do
+for s in "$rt1" "$rt2" "$rt3r" "$rt3" "$rt4" "$(refresh_token "$HUB" "$T_DIR/rotated.key")" "${codes[@]#*=}" "$CSECRET" "$TOKEN"; do
     [ -n "$s" ] && grep -qF -- "$s" "$T_DIR/gateway.log" && { echo "# in the log: ${s:0:8}..."; leaks=$((leaks + 1)); }
 done
 t_is "$leaks" 0 "no refresh token, code, client secret or access token in the gateway's log"
