@@ -1,7 +1,8 @@
 /*
- * The authorization code exchange of an OAuth install (see oauth.h). Two transfers, one after the
- * other: the token request, then the access token's metadata. Every answer is bounded; every copy of
- * a token, a code or the client secret is wiped before it is freed.
+ * The authorization code exchange of an OAuth install (see oauth.h): two transfers, one after the
+ * other, the token request, then the access token's metadata. And the revocation of a refresh token:
+ * one DELETE. Every answer is bounded; every copy of a token, a code or the client secret is wiped
+ * before it is freed.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -56,8 +57,17 @@ static void finish(hs_oauth_exchange_t *x, hs_err_t err, long status)
     x->cb(x, x->data);
 }
 
-/* HubSpot's own words from an error answer, as one short printable line that repeats no secret. */
-static void hubspot_words(hs_oauth_exchange_t *x, json_t *doc, char *out, size_t outsz)
+/* Non-zero when `s` contains one of the `n` secrets (NULL or empty ones are skipped). */
+static int has_secret(const char *s, const char *const *secrets, size_t n)
+{
+    for (size_t i = 0; i < n; ++i)
+        if (secrets[i] != NULL && secrets[i][0] != '\0' && strstr(s, secrets[i]) != NULL)
+            return 1;
+    return 0;
+}
+
+/* HubSpot's own words from an error answer, as one short printable line that repeats none of the secrets. */
+static void hubspot_words(json_t *doc, const char *const *secrets, size_t nsecrets, char *out, size_t outsz)
 {
     const char *msg = json_string_value(json_object_get(doc, "message"));
     const char *status = json_string_value(json_object_get(doc, "status"));
@@ -67,17 +77,24 @@ static void hubspot_words(hs_oauth_exchange_t *x, json_t *doc, char *out, size_t
         msg = json_string_value(json_object_get(doc, "error_description"));
     if (status == NULL)
         status = json_string_value(json_object_get(doc, "error"));
-    if (msg == NULL || (x->code != NULL && x->code[0] != '\0' && strstr(msg, x->code) != NULL) ||
-        (x->client_secret[0] != '\0' && strstr(msg, x->client_secret) != NULL))
+    if (msg == NULL || has_secret(msg, secrets, nsecrets))
         msg = "no explanation given";
     if (status != NULL && strlen(status) <= 64 &&
-        strspn(status, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") == strlen(status))
+        strspn(status, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") == strlen(status) &&
+        !has_secret(status, secrets, nsecrets))
         snprintf(out, outsz, "%.200s (%.64s)", msg, status);
     else
         snprintf(out, outsz, "%.200s", msg);
     for (n = 0; out[n] != '\0'; ++n)
         if ((unsigned char)out[n] < 0x20 || out[n] == 0x7f)
             out[n] = ' ';
+}
+
+/* The words of an exchange's failed step: neither the code nor the client secret is repeated. */
+static void exchange_words(hs_oauth_exchange_t *x, json_t *doc, char *out, size_t outsz)
+{
+    const char *secrets[] = {x->code, x->client_secret};
+    hubspot_words(doc, secrets, sizeof(secrets) / sizeof(secrets[0]), out, outsz);
 }
 
 /* A transfer that ended without a usable answer; returns 1 when it did (and finishes the exchange). */
@@ -147,7 +164,7 @@ static void on_info_done(CURL *easy, CURLcode result, void *data)
     doc = json_loadb(x->body.base != NULL ? x->body.base : "", x->body.len, 0, NULL);
     if (status != 200) {
         char words[300];
-        hubspot_words(x, doc, words, sizeof(words));
+        exchange_words(x, doc, words, sizeof(words));
         snprintf(x->message, sizeof(x->message), "HubSpot did not describe the new grant (HTTP %ld): %s", status, words);
         hs__wipe_answer(doc, &x->body);
         finish(x, HS_ERR_STATUS, status);
@@ -218,7 +235,7 @@ static void on_token_done(CURL *easy, CURLcode result, void *data)
     doc = json_loadb(x->body.base != NULL ? x->body.base : "", x->body.len, 0, NULL);
     if (status != 200) {
         char words[300];
-        hubspot_words(x, doc, words, sizeof(words));
+        exchange_words(x, doc, words, sizeof(words));
         snprintf(x->message, sizeof(x->message), "HubSpot refused the authorization code (HTTP %ld): %s", status, words);
         hs__wipe_answer(doc, &x->body);
         finish(x, HS_ERR_STATUS, status);
@@ -364,6 +381,168 @@ const char *hs_oauth_exchange_message(const hs_oauth_exchange_t *x)
 const hs_oauth_grant_t *hs_oauth_exchange_grant(const hs_oauth_exchange_t *x)
 {
     return x->err == HS_OK && x->refresh_token != NULL ? &x->grant : NULL;
+}
+
+/* ---- revoking a refresh token ---- */
+
+struct st_hs_oauth_revoke_t {
+    hs_loop_t *loop;
+    CURL *easy;    /* the transfer in flight, if any */
+    char *token;   /* kept until the answer is read, to make sure no message repeats it */
+    char *escaped; /* likewise, as the URL has it (curl_free) */
+    odata_buf_t body;
+    char curl_err[CURL_ERROR_SIZE];
+    hs_tick_t refused; /* reports a token that was never sent */
+    hs_oauth_revoke_cb cb;
+    void *data;
+    hs_err_t err;
+    int already;
+    long status;
+    char message[400];
+};
+
+static void revoke_finish(hs_oauth_revoke_t *x, hs_err_t err, long status)
+{
+    x->err = err;
+    x->status = status;
+    hs__wipe_free(x->token);
+    x->token = NULL;
+    wipe_curl_free(x->escaped);
+    x->escaped = NULL;
+    hs__wipe_answer(NULL, &x->body);
+    x->cb(x, x->data);
+}
+
+static void on_revoke_refused(hs_tick_t *tick)
+{
+    hs_oauth_revoke_t *x = H2O_STRUCT_FROM_MEMBER(hs_oauth_revoke_t, refused, tick);
+    revoke_finish(x, HS_ERR_INTERNAL, 0);
+}
+
+static void on_revoke_done(CURL *easy, CURLcode result, void *data)
+{
+    hs_oauth_revoke_t *x = data;
+    const char *secrets[] = {x->token, x->escaped};
+    size_t nsecrets = sizeof(secrets) / sizeof(secrets[0]);
+    json_t *doc = NULL;
+    char words[300];
+    long status = 0;
+
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(easy);
+    x->easy = NULL;
+    /* an answer that passed the size limit still has its status, which is all a revocation needs */
+    if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && status >= 100)) {
+        const char *why =
+            x->curl_err[0] != '\0' && !has_secret(x->curl_err, secrets, nsecrets) ? x->curl_err : curl_easy_strerror(result);
+        snprintf(x->message, sizeof(x->message), "HubSpot could not be reached to revoke the refresh token: %s", why);
+        revoke_finish(x, HS_ERR_NETWORK, 0);
+        return;
+    }
+    if (status >= 200 && status <= 299) {
+        snprintf(x->message, sizeof(x->message), "HubSpot revoked the refresh token");
+        revoke_finish(x, HS_OK, status);
+        return;
+    }
+    if (status == 404) {
+        x->already = 1;
+        snprintf(x->message, sizeof(x->message), "HubSpot no longer knew the refresh token");
+        revoke_finish(x, HS_OK, status);
+        return;
+    }
+    if (result == CURLE_WRITE_ERROR) {
+        snprintf(words, sizeof(words), "an answer too large to read");
+    } else {
+        doc = json_loadb(x->body.base != NULL ? x->body.base : "", x->body.len, 0, NULL);
+        hubspot_words(doc, secrets, nsecrets, words, sizeof(words));
+    }
+    snprintf(x->message, sizeof(x->message), "HubSpot did not revoke the refresh token (HTTP %ld): %s", status, words);
+    hs__wipe_answer(doc, &x->body);
+    revoke_finish(x, HS_ERR_STATUS, status);
+}
+
+hs_oauth_revoke_t *hs_oauth_revoke_start(hs_loop_t *loop, const hs_oauth_config_t *cfg, const char *refresh_token,
+                                         hs_oauth_revoke_cb cb, void *data)
+{
+    hs_oauth_revoke_t *x = calloc(1, sizeof(*x));
+    size_t len = strnlen(refresh_token, HS_OAUTH_REFRESH_TOKEN_MAX + 1), n;
+    char *url = NULL;
+
+    if (x == NULL)
+        return NULL;
+    x->loop = loop;
+    x->cb = cb;
+    x->data = data;
+    x->refused.cb = on_revoke_refused;
+    odata_buf_init(&x->body, HS_OAUTH_MAX_BODY);
+    if (len == 0 || len > HS_OAUTH_REFRESH_TOKEN_MAX) {
+        /* without a token the request would name another resource; an over-long one is none HubSpot issued */
+        snprintf(x->message, sizeof(x->message), "the refresh token to revoke is empty or too long; nothing was sent to HubSpot");
+        hs_tick_schedule(loop, &x->refused);
+        return x;
+    }
+    if ((x->token = strdup(refresh_token)) == NULL ||
+        (x->easy = hs__easy_new("", &x->body, cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000, x->curl_err)) == NULL ||
+        (x->escaped = curl_easy_escape(x->easy, x->token, 0)) == NULL)
+        goto fail;
+    n = strlen(cfg->base_url) + strlen(x->escaped) + sizeof("/oauth/v1/refresh-tokens/");
+    if ((url = malloc(n)) == NULL)
+        goto fail;
+    snprintf(url, n, "%s/oauth/v1/refresh-tokens/%s", cfg->base_url, x->escaped);
+    /* curl keeps a copy of its own; ours is wiped at once */
+    if (curl_easy_setopt(x->easy, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, "DELETE") != CURLE_OK)
+        goto fail;
+    hs__wipe_free(url);
+    url = NULL;
+    if (hs_loop_add(loop, x->easy, on_revoke_done, x) != 0)
+        goto fail;
+    return x;
+
+fail:
+    hs__wipe_free(url);
+    if (x->easy != NULL) {
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+    }
+    hs_oauth_revoke_destroy(x);
+    return NULL;
+}
+
+void hs_oauth_revoke_destroy(hs_oauth_revoke_t *x)
+{
+    if (x == NULL)
+        return;
+    hs_tick_cancel(x->loop, &x->refused);
+    if (x->easy != NULL) {
+        hs_loop_remove(x->loop, x->easy);
+        curl_easy_cleanup(x->easy);
+    }
+    hs__wipe_answer(NULL, &x->body);
+    odata_buf_dispose(&x->body);
+    hs__wipe_free(x->token);
+    wipe_curl_free(x->escaped);
+    free(x);
+}
+
+hs_err_t hs_oauth_revoke_error(const hs_oauth_revoke_t *x)
+{
+    return x->err;
+}
+
+int hs_oauth_revoke_already(const hs_oauth_revoke_t *x)
+{
+    return x->already;
+}
+
+long hs_oauth_revoke_status(const hs_oauth_revoke_t *x)
+{
+    return x->status;
+}
+
+const char *hs_oauth_revoke_message(const hs_oauth_revoke_t *x)
+{
+    return x->message;
 }
 
 /* Non-zero when the comma-separated list has the scope name s[0..len). */

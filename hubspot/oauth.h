@@ -1,8 +1,9 @@
 /*
  * The app's side of HubSpot's OAuth install: an authorization code exchanged for a grant (POST
  * /oauth/v1/token, then GET /oauth/v1/access-tokens/{token} to learn which portal and user granted
- * which scopes). The transfers run on the loop's libcurl multi handle; nothing blocks. Tokens and
- * codes never appear in messages.
+ * which scopes), and the revocation of a refresh token (DELETE /oauth/v1/refresh-tokens/{token}) when
+ * an install is removed. The transfers run on the loop's libcurl multi handle; nothing blocks. Tokens
+ * and codes never appear in messages.
  */
 #ifndef hubspot__oauth_h
 #define hubspot__oauth_h
@@ -54,6 +55,36 @@ long hs_oauth_exchange_status(const hs_oauth_exchange_t *x);
 const char *hs_oauth_exchange_message(const hs_oauth_exchange_t *x);
 /** The grant when the exchange succeeded, else NULL (borrowed). */
 const hs_oauth_grant_t *hs_oauth_exchange_grant(const hs_oauth_exchange_t *x);
+
+typedef struct st_hs_oauth_revoke_t hs_oauth_revoke_t;
+typedef void (*hs_oauth_revoke_cb)(hs_oauth_revoke_t *x, void *data);
+
+/**
+ * Starts revoking `refresh_token`: DELETE {base_url}/oauth/v1/refresh-tokens/{refresh_token} (the token
+ * URL-escaped). Of `cfg` only base_url and timeout_ms are used. The token is copied; every copy of it
+ * (and the URL that holds it) is wiped once used. `cb` runs exactly once, never before this returns (on
+ * a later tick); it reads the result with the accessors below and may destroy the revocation. Returns a
+ * new revocation, or NULL when out of memory.
+ */
+hs_oauth_revoke_t *hs_oauth_revoke_start(hs_loop_t *loop, const hs_oauth_config_t *cfg, const char *refresh_token,
+                                         hs_oauth_revoke_cb cb, void *data);
+/** Destroys a revocation (NULL is ignored); one still running is cancelled and its callback never runs. */
+void hs_oauth_revoke_destroy(hs_oauth_revoke_t *x);
+/**
+ * HS_OK: revoked (HubSpot answered 2xx) or already unknown to HubSpot (404; then hs_oauth_revoke_already()
+ * is 1); HS_ERR_STATUS: another status (see the status and message); HS_ERR_NETWORK; HS_ERR_INTERNAL (out
+ * of memory, or an empty or over-long token that was never sent).
+ */
+hs_err_t hs_oauth_revoke_error(const hs_oauth_revoke_t *x);
+/** 1 when HubSpot no longer knew the token (404), else 0. */
+int hs_oauth_revoke_already(const hs_oauth_revoke_t *x);
+/** HubSpot's HTTP status (0 when there was no answer). */
+long hs_oauth_revoke_status(const hs_oauth_revoke_t *x);
+/**
+ * A message for the log (borrowed, lives until the revocation is destroyed); after HS_ERR_STATUS it has
+ * HubSpot's own "message" field when the answer is JSON, truncated. Never the token.
+ */
+const char *hs_oauth_revoke_message(const hs_oauth_revoke_t *x);
 
 /**
  * Checks that the comma-separated `granted` scopes include every scope of `required` (separated by
