@@ -1,6 +1,6 @@
 /*
- * hubspot-sim: a HubSpot CRM API simulator (CRM v3 objects, search and properties; OAuth v1; rate limits; faults) on
- * one h2o event loop, plus ground-truth endpoints under /__sim/.
+ * hubspot-sim: a HubSpot CRM API simulator (CRM v3 objects, search and properties; settings v3 users and teams; OAuth
+ * v1; rate limits; faults) on one h2o event loop, plus ground-truth endpoints under /__sim/.
  */
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
@@ -15,6 +15,7 @@
 #include "search.h"
 #include "stats.h"
 #include "tick.h"
+#include "users.h"
 #include "util.h"
 
 #include <errno.h>
@@ -54,6 +55,11 @@ typedef struct st_sim_config_t {
     double fault[SIM_FAULT_COUNT];
     uint64_t fault_seed;
     int auto_approve;
+    uint64_t users;
+    uint64_t teams;
+    uint64_t super_admins[SIM_USERS_MAX_SUPER_ADMINS];
+    size_t nsuper_admins;
+    int super_admins_given;
 } sim_config_t;
 
 typedef struct st_sim_server_t {
@@ -71,6 +77,7 @@ typedef struct st_sim_server_t {
     sim_ratelimit_t rl;
     sim_faults_t faults;
     sim_search_limits_t limits;
+    sim_users_t users;
     sim_dataset_t *ds;
     sim_search_t *search;
     sim_oauth_t *oauth;
@@ -200,6 +207,79 @@ static void base_url(h2o_req_t *req, sim_server_t *srv, char *out, size_t outsz)
 }
 
 /* ---------------------------------------------------------------------------------------------------------------------
+ * HubSpot API requests
+ */
+
+/*
+ * authentication, rate limits and faults, in that order, for every HubSpot API request (/crm/ and /settings/). Returns 0
+ * when the endpoint should answer (with *mode set for a delivery fault), or -1 when res already holds the answer.
+ */
+static int api_gate(sim_server_t *srv, h2o_req_t *req, int is_search, sim_result_t *res, sim_delivery_t *mode)
+{
+    /* authentication */
+    size_t alen = 0;
+    const char *auth = header_value(req, H2O_TOKEN_AUTHORIZATION, &alen);
+    int64_t expired_ago = 0;
+    sim_auth_t verdict = sim_oauth_check_bearer(srv->oauth, auth, alen, &expired_ago);
+    if (verdict != SIM_AUTH_OK) {
+        if (verdict == SIM_AUTH_MISSING)
+            srv->stats.auth_missing++;
+        else if (verdict == SIM_AUTH_INVALID)
+            srv->stats.auth_invalid++;
+        else
+            srv->stats.auth_expired++;
+        sim_oauth_unauthorized(verdict, expired_ago, res);
+        return -1;
+    }
+
+    /* rate limits */
+    sim_rl_state_t rls;
+    sim_rl_verdict_t rlv = sim_ratelimit_take(&srv->rl, is_search, sim_now_mono_ms(), sim_now_real_ms(), &rls);
+    add_ratelimit_headers(req, &rls, is_search);
+    if (rlv != SIM_RL_OK) {
+        const char *policy = rlv == SIM_RL_DAILY ? "DAILY" : rlv == SIM_RL_SECONDLY ? "SECONDLY" : "TEN_SECONDLY_ROLLING";
+        if (rlv == SIM_RL_DAILY)
+            srv->stats.rate_limited_daily++;
+        else if (rlv == SIM_RL_SECONDLY)
+            srv->stats.rate_limited_secondly++;
+        else
+            srv->stats.rate_limited_ten_secondly++;
+        sim_result_rate_limited(res, policy, srv->group_name);
+        return -1;
+    }
+
+    /* faults */
+    int fstatus = 500;
+    sim_fault_t fault = sim_faults_draw(&srv->faults, &fstatus);
+    srv->stats.faults[fault]++;
+    switch (fault) {
+    case SIM_FAULT_5XX:
+        if (fstatus == 502)
+            sim_result_error(res, 502, "BAD_GATEWAY", "Bad Gateway: the upstream service did not answer in time");
+        else if (fstatus == 503)
+            sim_result_error(res, 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable, please retry");
+        else
+            sim_result_error(res, 500, "INTERNAL_ERROR", "internal error");
+        return -1;
+    case SIM_FAULT_429:
+        sim_result_rate_limited(res, "TEN_SECONDLY_ROLLING", srv->group_name);
+        return -1;
+    case SIM_FAULT_RESET:
+        *mode = SIM_DELIVER_RESET;
+        return -1;
+    case SIM_FAULT_TRUNCATE:
+        *mode = SIM_DELIVER_TRUNCATE;
+        break;
+    case SIM_FAULT_SLOW:
+        *mode = SIM_DELIVER_SLOW;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------------------------------
  * /crm/
  */
 
@@ -233,67 +313,8 @@ static void handle_crm(sim_server_t *srv, h2o_req_t *req, const route_t *r)
     srv->stats.requests[ep]++;
     srv->stats.crm_requests++;
     add_correlation_id(req);
-
-    /* authentication */
-    size_t alen = 0;
-    const char *auth = header_value(req, H2O_TOKEN_AUTHORIZATION, &alen);
-    int64_t expired_ago = 0;
-    sim_auth_t verdict = sim_oauth_check_bearer(srv->oauth, auth, alen, &expired_ago);
-    if (verdict != SIM_AUTH_OK) {
-        if (verdict == SIM_AUTH_MISSING)
-            srv->stats.auth_missing++;
-        else if (verdict == SIM_AUTH_INVALID)
-            srv->stats.auth_invalid++;
-        else
-            srv->stats.auth_expired++;
-        sim_oauth_unauthorized(verdict, expired_ago, &res);
+    if (api_gate(srv, req, is_search, &res, &mode) != 0)
         goto send;
-    }
-
-    /* rate limits */
-    sim_rl_state_t rls;
-    sim_rl_verdict_t rlv = sim_ratelimit_take(&srv->rl, is_search, sim_now_mono_ms(), sim_now_real_ms(), &rls);
-    add_ratelimit_headers(req, &rls, is_search);
-    if (rlv != SIM_RL_OK) {
-        const char *policy = rlv == SIM_RL_DAILY ? "DAILY" : rlv == SIM_RL_SECONDLY ? "SECONDLY" : "TEN_SECONDLY_ROLLING";
-        if (rlv == SIM_RL_DAILY)
-            srv->stats.rate_limited_daily++;
-        else if (rlv == SIM_RL_SECONDLY)
-            srv->stats.rate_limited_secondly++;
-        else
-            srv->stats.rate_limited_ten_secondly++;
-        sim_result_rate_limited(&res, policy, srv->group_name);
-        goto send;
-    }
-
-    /* faults */
-    int fstatus = 500;
-    sim_fault_t fault = sim_faults_draw(&srv->faults, &fstatus);
-    srv->stats.faults[fault]++;
-    switch (fault) {
-    case SIM_FAULT_5XX:
-        if (fstatus == 502)
-            sim_result_error(&res, 502, "BAD_GATEWAY", "Bad Gateway: the upstream service did not answer in time");
-        else if (fstatus == 503)
-            sim_result_error(&res, 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable, please retry");
-        else
-            sim_result_error(&res, 500, "INTERNAL_ERROR", "internal error");
-        goto send;
-    case SIM_FAULT_429:
-        sim_result_rate_limited(&res, "TEN_SECONDLY_ROLLING", srv->group_name);
-        goto send;
-    case SIM_FAULT_RESET:
-        mode = SIM_DELIVER_RESET;
-        goto send;
-    case SIM_FAULT_TRUNCATE:
-        mode = SIM_DELIVER_TRUNCATE;
-        break;
-    case SIM_FAULT_SLOW:
-        mode = SIM_DELIVER_SLOW;
-        break;
-    default:
-        break;
-    }
 
     /* the endpoint */
     if (ep == SIM_EP_CRM_OTHER) {
@@ -333,6 +354,55 @@ static void handle_crm(sim_server_t *srv, h2o_req_t *req, const route_t *r)
         break;
     default:
         break;
+    }
+
+send:
+    sim_reply(&srv->replier, req, &res, 1, mode);
+    sim_result_dispose(&res);
+}
+
+/* ---------------------------------------------------------------------------------------------------------------------
+ * /settings/
+ */
+
+static sim_endpoint_t classify_settings(const route_t *r)
+{
+    if (r->too_many || !seg_is(r, 1, "v3") || !seg_is(r, 2, "users"))
+        return SIM_EP_OTHER;
+    if (r->nsegs == 4 && seg_is(r, 3, "teams"))
+        return SIM_EP_SETTINGS_TEAMS;
+    if (r->nsegs == 3 || r->nsegs == 4)
+        return SIM_EP_SETTINGS_USERS;
+    return SIM_EP_OTHER;
+}
+
+static void handle_settings(sim_server_t *srv, h2o_req_t *req, const route_t *r)
+{
+    sim_result_t res;
+    sim_params_t q;
+    sim_delivery_t mode = SIM_DELIVER_NORMAL;
+    sim_endpoint_t ep = classify_settings(r);
+
+    sim_result_init(&res);
+    srv->stats.requests[ep]++;
+    add_correlation_id(req);
+    if (api_gate(srv, req, 0, &res, &mode) != 0)
+        goto send;
+
+    if (ep == SIM_EP_OTHER) {
+        sim_result_error(&res, 404, "OBJECT_NOT_FOUND", "resource not found");
+    } else if (!method_is(req, "GET")) {
+        sim_result_error(&res, 405, NULL, "HTTP %.*s is not supported by this API.", (int)req->method.len, req->method.base);
+    } else if (ep == SIM_EP_SETTINGS_TEAMS) {
+        sim_users_teams(&srv->users, &res);
+    } else if (r->nsegs == 4) {
+        parse_query(req, &q);
+        sim_users_get(&srv->users, r->segs[3].base, &q, &res);
+    } else {
+        char base[300];
+        base_url(req, srv, base, sizeof(base));
+        parse_query(req, &q);
+        sim_users_list(&srv->users, &q, base, &res);
     }
 
 send:
@@ -438,7 +508,11 @@ static void write_config(sim_server_t *srv, sim_buf_t *b)
             sim_buf_appendf(b, ",\"first_id\":%" PRIu64 ",\"last_id\":%" PRIu64, sim_data_id(o, 0), sim_data_id(o, o->count - 1));
         sim_buf_appendc(b, '}');
     }
-    sim_buf_appends(b, "}}");
+    const sim_users_t *u = &srv->users;
+    sim_buf_appendf(b, "},\"users\":%" PRIu64 ",\"teams\":%" PRIu64 ",\"super_admins\":[", u->count, u->teams);
+    for (size_t i = 0; i < u->nsuper_admins; ++i)
+        sim_buf_appendf(b, "%s%" PRIu64, i ? "," : "", u->super_admins[i]);
+    sim_buf_appends(b, "]}");
 }
 
 static void handle_sim(sim_server_t *srv, h2o_req_t *req, const route_t *r)
@@ -489,6 +563,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             (int)(req->query_at != SIZE_MAX ? req->query_at : req->path.len), req->path.base);
     if (seg_is(&r, 0, "crm")) {
         handle_crm(srv, req, &r);
+    } else if (seg_is(&r, 0, "settings")) {
+        handle_settings(srv, req, &r);
     } else if (seg_is(&r, 0, "oauth")) {
         handle_oauth(srv, req, &r);
     } else if (seg_is(&r, 0, "__sim")) {
@@ -518,14 +594,17 @@ static void usage(FILE *fp)
           "  --client-id S --client-secret S                    OAuth app credentials (default sim-client/sim-secret)\n"
           "  --refresh-token S             pre-issued refresh token (default derived from seed and portal id)\n"
           "  --access-token-ttl SECONDS    access token lifetime (default 1800)\n"
-          "  --latency-ms N                delay of every CRM and OAuth answer (default 0)\n"
+          "  --latency-ms N                delay of every CRM, settings and OAuth answer (default 0)\n"
           "  --rate-ten-secondly N         requests per rolling 10 s (default 190; 0 = unlimited)\n"
           "  --rate-secondly-search N      search requests per second (default 5; 0 = unlimited)\n"
           "  --rate-daily N                requests per day (default 1000000; 0 = unlimited)\n"
           "  --max-filter-groups N --max-filters-per-group N --max-filters-total N   search limits (5/6/18)\n"
           "  --fault-5xx P --fault-429 P --fault-reset P --fault-truncate P --fault-slow P\n"
-          "                                percentage (0-100, fractional allowed) of CRM requests given that fault\n"
+          "                                percentage (0-100, fractional allowed) of CRM and settings requests given that fault\n"
           "  --fault-seed N                seed of the fault PRNG (default 1)\n"
+          "  --users N                     portal users, ids 1..N (default 5)\n"
+          "  --teams N                     teams, ids 101..100+N (default 2)\n"
+          "  --user-super-admin LIST       comma-separated ids of the super admins (default 1; \"\" for none)\n"
           "  --auto-approve                /oauth/authorize redirects at once instead of showing the approve page\n"
           "  --verbose                     log more to stderr\n",
           fp);
@@ -611,6 +690,9 @@ enum {
     O_FTRUNC,
     O_FSLOW,
     O_FSEED,
+    O_USERS,
+    O_TEAMS,
+    O_SUPER_ADMINS,
     O_AUTO,
     O_VERBOSE,
     O_HELP
@@ -643,6 +725,9 @@ static int parse_args(int argc, char **argv, sim_config_t *cfg)
         {"fault-truncate", required_argument, NULL, O_FTRUNC},
         {"fault-slow", required_argument, NULL, O_FSLOW},
         {"fault-seed", required_argument, NULL, O_FSEED},
+        {"users", required_argument, NULL, O_USERS},
+        {"teams", required_argument, NULL, O_TEAMS},
+        {"user-super-admin", required_argument, NULL, O_SUPER_ADMINS},
         {"auto-approve", no_argument, NULL, O_AUTO},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, O_HELP},
@@ -670,6 +755,8 @@ static int parse_args(int argc, char **argv, sim_config_t *cfg)
     cfg->max_filters_per_group = 6;
     cfg->max_filters_total = 18;
     cfg->fault_seed = 1;
+    cfg->users = 5;
+    cfg->teams = 2;
 
     while (rc == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -750,6 +837,20 @@ static int parse_args(int argc, char **argv, sim_config_t *cfg)
         case O_FSEED:
             rc = parse_u64_arg("fault-seed", optarg, UINT64_MAX, &cfg->fault_seed);
             break;
+        case O_USERS:
+            rc = parse_u64_arg("users", optarg, SIM_USERS_MAX, &cfg->users);
+            break;
+        case O_TEAMS:
+            rc = parse_u64_arg("teams", optarg, SIM_TEAMS_MAX, &cfg->teams);
+            break;
+        case O_SUPER_ADMINS:
+            if (sim_users_parse_id_list(optarg, cfg->super_admins, SIM_USERS_MAX_SUPER_ADMINS, &cfg->nsuper_admins) != 0) {
+                fprintf(stderr, "hubspot-sim: invalid --user-super-admin (expected up to %d comma-separated user ids): %s\n",
+                        SIM_USERS_MAX_SUPER_ADMINS, optarg);
+                rc = -1;
+            }
+            cfg->super_admins_given = 1;
+            break;
         case O_AUTO:
             cfg->auto_approve = 1;
             break;
@@ -775,6 +876,18 @@ static int parse_args(int argc, char **argv, sim_config_t *cfg)
     if (rc == 0 && total > 100) {
         fprintf(stderr, "hubspot-sim: the fault percentages add up to more than 100\n");
         rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < cfg->nsuper_admins; ++i) {
+        if (cfg->super_admins[i] > cfg->users) {
+            fprintf(stderr, "hubspot-sim: --user-super-admin names user %" PRIu64 " but there are %" PRIu64 " users\n",
+                    cfg->super_admins[i], cfg->users);
+            rc = -1;
+        }
+    }
+    /* user 1 installs the app (OAuth token metadata reports user_id 1) and is the default super admin */
+    if (rc == 0 && !cfg->super_admins_given && cfg->users != 0) {
+        cfg->super_admins[0] = 1;
+        cfg->nsuper_admins = 1;
     }
     return rc;
 }
@@ -887,6 +1000,7 @@ int main(int argc, char **argv)
     srv->limits.max_filters_total = srv->cfg.max_filters_total;
     srv->limits.max_limit = 200;
     srv->limits.max_results = 10000;
+    sim_users_init(&srv->users, srv->cfg.portal_id, srv->cfg.users, srv->cfg.teams, srv->cfg.super_admins, srv->cfg.nsuper_admins);
     srv->ds = sim_dataset_create(srv->cfg.seed, srv->cfg.counts);
     srv->search = sim_search_create(16, (size_t)512 * 1024 * 1024);
     sim_oauth_config_t ocfg = {srv->cfg.portal_id, srv->cfg.client_id,        srv->cfg.client_secret,

@@ -373,7 +373,8 @@ void sim_oauth_access_token_info(sim_oauth_t *o, const char *token, sim_result_t
     sim_buf_reset(&res->body);
     sim_buf_appends(&res->body, "{\"token\":");
     sim_buf_append_json_cstr(&res->body, t->value);
-    sim_buf_appends(&res->body, ",\"user\":\"admin@example.com\",\"hub_domain\":");
+    /* the installing user is user 1 of the users API (users.c) */
+    sim_buf_appendf(&res->body, ",\"user\":\"user1@sim-portal-%" PRIu64 ".example\",\"hub_domain\":", o->cfg.portal_id);
     sim_buf_append_json_cstr(&res->body, o->hub_domain);
     sim_buf_appends(&res->body, ",\"scopes\":");
     write_scopes(&res->body);
@@ -398,7 +399,8 @@ void sim_oauth_refresh_token_info(sim_oauth_t *o, const char *token, sim_result_
     sim_buf_reset(&res->body);
     sim_buf_appends(&res->body, "{\"token\":");
     sim_buf_append_json_cstr(&res->body, t->value);
-    sim_buf_appends(&res->body, ",\"user\":\"admin@example.com\",\"hub_domain\":");
+    /* the installing user is user 1 of the users API (users.c) */
+    sim_buf_appendf(&res->body, ",\"user\":\"user1@sim-portal-%" PRIu64 ".example\",\"hub_domain\":", o->cfg.portal_id);
     sim_buf_append_json_cstr(&res->body, o->hub_domain);
     sim_buf_appends(&res->body, ",\"scopes\":");
     write_scopes(&res->body);

@@ -159,6 +159,71 @@ code "$URL/crm/v3/objects/deals" -H "Authorization: Bearer $AT" >/dev/null
 is "$(curl -s "$URL/crm/v3/objects/deals" -H "Authorization: Bearer $AT" | jq -r .policyName)" TEN_SECONDLY_ROLLING \
     "over the ten-second limit gets 429 TEN_SECONDLY_ROLLING"
 
+# --- users and teams --------------------------------------------------------------------------------------------
+start users --users 7 --teams 3 --portal-id 777 --rate-ten-secondly 100
+AT=$(token)
+settings() { curl -s "$URL/settings/v3/users$1" -H "Authorization: Bearer $AT"; }
+installer=$(curl -s "$URL/oauth/v1/access-tokens/$AT" | jq -r .user_id)
+is "$(settings "/$installer" | jq -c .)" \
+    '{"id":"1","email":"user1@sim-portal-777.example","roleIds":[],"primaryTeamId":"101","secondaryTeamIds":[],"superAdmin":true}' \
+    "the installing user of the token metadata is user 1, a super admin"
+is "$(settings /2 | jq -c '[.id, .primaryTeamId, .secondaryTeamIds, .superAdmin]')" '["2","102",["101","103"],false]' \
+    "user 2: primary team 102, secondary member of the others, not a super admin"
+is "$(settings /6?idProperty=USER_ID | jq -c '[.id, .email, .primaryTeamId]')" '["6","user6@sim-portal-777.example","103"]' \
+    "idProperty=USER_ID is the default"
+is "$(settings /8 | jq -r '.status + " " + .category')" "error OBJECT_NOT_FOUND" "unknown user id: 404 OBJECT_NOT_FOUND"
+is "$(code "$URL/settings/v3/users/8" -H "Authorization: Bearer $AT")" 404 "unknown user id: status 404"
+is "$(settings "/USER5@Sim-Portal-777.example?idProperty=EMAIL" | jq -r .id)" 5 "lookup by e-mail, case-insensitive"
+is "$(settings "/user5@sim-portal-1.example?idProperty=EMAIL" | jq -r .category)" OBJECT_NOT_FOUND "unknown e-mail: 404"
+is "$(settings "/5?idProperty=NAME" | jq -r .category)" VALIDATION_ERROR "idProperty other than USER_ID or EMAIL: 400"
+is "$(code "$URL/settings/v3/users?limit=101" -H "Authorization: Bearer $AT")" 400 "users limit above 100 is refused"
+
+after=""
+: >"$TMP/users.jsonl"
+pages=0
+while :; do
+    settings "?limit=3${after:+&after=$after}" >"$TMP/page"
+    jq -c '.results[]' "$TMP/page" >>"$TMP/users.jsonl"
+    pages=$((pages + 1))
+    after=$(jq -r '.paging.next.after // empty' "$TMP/page")
+    [ -z "$after" ] && break
+    [ "$pages" -gt 10 ] && break
+done
+is "$(jq -r .id "$TMP/users.jsonl" | paste -sd,)/$pages" "1,2,3,4,5,6,7/3" "paging through users returns each once, in order (3 pages)"
+is "$(settings "" | jq -c '[(.results | length), has("paging")]')" "[7,false]" "the default limit returns every user on one page"
+is "$(jq -r 'select(.superAdmin) | .id' "$TMP/users.jsonl" | paste -sd,)" 1 "only user 1 is a super admin by default"
+
+settings /teams >"$TMP/teams.json"
+is "$(jq -r '[.results[] | .id + ":" + .name] | join(",")' "$TMP/teams.json")" "101:Team 1,102:Team 2,103:Team 3" "teams with ids and names"
+want=$(jq -sc '[group_by(.primaryTeamId)[] | {id: .[0].primaryTeamId, userIds: map(.id)}]' "$TMP/users.jsonl")
+is "$(jq -c '[.results[] | {id, userIds}]' "$TMP/teams.json")" "$want" "teams' userIds are the users' primary teams"
+want=$(jq -sc '[.[] | .id as $u | .secondaryTeamIds[] | {team: ., user: $u}] | sort' "$TMP/users.jsonl")
+is "$(jq -c '[.results[] | .id as $t | .secondaryUserIds[] | {team: $t, user: .}] | sort' "$TMP/teams.json")" "$want" \
+    "teams' secondaryUserIds are the users' secondary teams"
+
+is "$(curl -s "$URL/settings/v3/users/1" | jq -r .category)" INVALID_AUTHENTICATION "users API without a token: 401"
+is "$(code "$URL/settings/v3/users/teams")" 401 "teams API without a token: 401"
+curl -s -D "$TMP/h1" -o /dev/null "$URL/settings/v3/users/1" -H "Authorization: Bearer $AT"
+curl -s -D "$TMP/h2" -o /dev/null "$URL/crm/v3/objects/contacts?limit=1" -H "Authorization: Bearer $AT"
+r1=$(tr -d '\r' <"$TMP/h1" | sed -n 's/^X-HubSpot-RateLimit-Remaining: //p')
+r2=$(tr -d '\r' <"$TMP/h2" | sed -n 's/^X-HubSpot-RateLimit-Remaining: //p')
+[ -n "$r1" ] && [ "$r2" = $((r1 - 1)) ]
+ok $? "settings requests count against the ten-secondly limit shared with CRM requests ($r1, then $r2)"
+curl -s -X POST "$URL/__sim/reset-stats" >/dev/null
+settings /1 >/dev/null
+settings "?limit=2" >/dev/null
+settings /teams >/dev/null
+is "$(curl -s "$URL/__sim/stats" | jq -c '[.requests.settings_users, .requests.settings_teams]')" "[2,1]" \
+    "stats count settings_users and settings_teams"
+
+start admins --users 3 --teams 0 --user-super-admin 3,2
+AT=$(token)
+is "$(settings "" | jq -c '[.results[] | [.superAdmin, has("primaryTeamId"), .secondaryTeamIds]]')" \
+    '[[false,false,[]],[true,false,[]],[true,false,[]]]' "--user-super-admin replaces the super admins; no teams, no primaryTeamId"
+is "$(settings /teams | jq -c .)" '{"results":[]}' "no teams"
+timeout 10 "$SIM" --listen 127.0.0.1:0 --users 3 --user-super-admin 4 >/dev/null 2>&1
+is "$?" 2 "--user-super-admin naming an unknown user is refused"
+
 # --- faults and latency -----------------------------------------------------------------------------------------
 start reset --fault-reset 100
 AT=$(token)

@@ -21,6 +21,8 @@ const char *sim_endpoint_name(sim_endpoint_t ep)
         "crm_objects_search",
         "crm_properties",
         "crm_other",
+        "settings_users",
+        "settings_teams",
         "oauth_token",
         "oauth_access_token_info",
         "oauth_refresh_token_info",
