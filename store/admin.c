@@ -9,6 +9,9 @@
 #include <string.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include "store/admin.h"
 #include "store/internal.h"
 
@@ -346,137 +349,46 @@ out:
     return result;
 }
 
-/* Runs sql (one %s: a quoted table name) with the portal id as $1; returns the result (PQclear). */
-static PGresult *exec_on_table(PGconn *conn, const char *fmt, const char *table, const char *const *values)
-{
-    char *ident = PQescapeIdentifier(conn, table, strlen(table)), *sql = NULL;
-    PGresult *res = NULL;
-    size_t n;
-
-    if (ident == NULL)
-        return NULL;
-    n = strlen(fmt) + strlen(ident) + 1;
-    if ((sql = malloc(n)) != NULL) {
-        snprintf(sql, n, fmt, ident);
-        res = exec_params(conn, sql, 1, values);
-        free(sql);
-    }
-    PQfreemem(ident);
-    return res;
-}
-
 store_err_t store_admin_portal_remove(PGconn *conn, int64_t portal_id, store_admin_removal_t **out, char *err, size_t errlen)
 {
-    /* every base table of the current schema with a portal_id column; a partition's or an inheriting
-     * table's rows are reached through its parent */
-    static const char tables_sql[] =
-        "SELECT c.table_name::text FROM information_schema.columns c "
-        "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.table_schema = current_schema() AND c.column_name = 'portal_id' AND t.table_type = 'BASE TABLE' "
-        "AND c.table_name <> 'portals' "
-        "AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = format('%I.%I', c.table_schema, c.table_name)::regclass) "
-        "ORDER BY 1";
-    store_err_t result = STORE_ERR_DB;
+    /* one statement, so one transaction: portal_remove() (migration 003) locks the portal, counts and deletes */
     store_admin_removal_t *removal = NULL;
-    PGresult *res = NULL;
     int64_text_t id_text;
     const char *values[1] = {int64_param(id_text, portal_id)};
-    int in_transaction = 0, ntables, i;
+    int i, n;
 
     *out = NULL;
     if (portal_id <= 0) {
         store__set_err(err, errlen, "the hub id must be a positive integer");
-        result = STORE_ERR_INVALID;
-        goto out;
+        return STORE_ERR_INVALID;
     }
     if ((removal = calloc(1, sizeof(*removal))) == NULL) {
         store__set_err(err, errlen, "out of memory");
-        result = STORE_ERR_NOMEM;
-        goto out;
+        return STORE_ERR_NOMEM;
     }
-    if (!exec_command(conn, "BEGIN")) {
-        result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
-        goto out;
-    }
-    in_transaction = 1;
-    /* the portal row locked first: nothing can be added for it (foreign keys) until the end */
-    res = exec_params(conn, "SELECT 1 FROM portals WHERE id = $1::bigint FOR UPDATE", 1, values);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, res, "cannot lock the portal", err, errlen);
-        goto out;
-    }
-    if (PQntuples(res) != 1) {
-        store__set_err(err, errlen, "there is no portal %" PRId64, portal_id);
-        result = STORE_ERR_NOTFOUND;
-        goto out;
-    }
-    PQclear(res);
-    res = NULL;
-    removal->_res = PQexec(conn, tables_sql);
+    removal->_res = exec_params(conn, "SELECT table_name, removed FROM portal_remove($1::bigint)", 1, values);
     if (PQresultStatus(removal->_res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, removal->_res, "cannot list the tables", err, errlen);
-        goto out;
+        store_err_t e = db_error(conn, removal->_res, "cannot remove the portal", err, errlen);
+        store_admin_removal_destroy(removal);
+        return e;
     }
-    ntables = PQntuples(removal->_res);
-    if ((removal->items = calloc((size_t)ntables + 1, sizeof(*removal->items))) == NULL) {
+    if ((n = PQntuples(removal->_res)) == 0) {
+        store__set_err(err, errlen, "there is no portal %" PRId64, portal_id);
+        store_admin_removal_destroy(removal);
+        return STORE_ERR_NOTFOUND;
+    }
+    if ((removal->items = calloc((size_t)n, sizeof(*removal->items))) == NULL) {
         store__set_err(err, errlen, "out of memory");
-        result = STORE_ERR_NOMEM;
-        goto out;
+        store_admin_removal_destroy(removal);
+        return STORE_ERR_NOMEM;
     }
-    /* counted before anything is deleted: cascades would hide the rows of dependent tables */
-    for (i = 0; i != ntables; ++i) {
-        store_admin_removed_t *item = removal->items + i;
-        item->table = PQgetvalue(removal->_res, i, 0);
-        res = exec_on_table(conn, "SELECT count(*) FROM %s WHERE portal_id = $1::bigint", item->table, values);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-            result = db_error(conn, res, "cannot count the portal's rows", err, errlen);
-            goto out;
-        }
-        item->rows = get_int64(res, 0, 0);
-        PQclear(res);
-        res = NULL;
+    for (i = 0; i != n; ++i) {
+        removal->items[i].table = PQgetvalue(removal->_res, i, 0);
+        removal->items[i].rows = get_int64(removal->_res, i, 1);
     }
-    res =
-        exec_params(conn, "SELECT pg_notify('token_revoked', id::text) FROM access_tokens WHERE portal_id = $1::bigint", 1, values);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, res, "cannot notify the revocation of the portal's tokens", err, errlen);
-        goto out;
-    }
-    PQclear(res);
-    res = NULL;
-    for (i = 0; i != ntables; ++i) {
-        res = exec_on_table(conn, "DELETE FROM %s WHERE portal_id = $1::bigint", removal->items[i].table, values);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            result = db_error(conn, res, "cannot delete the portal's rows", err, errlen);
-            goto out;
-        }
-        PQclear(res);
-        res = NULL;
-    }
-    res = exec_params(conn, "DELETE FROM portals WHERE id = $1::bigint", 1, values);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        result = db_error(conn, res, "cannot delete the portal", err, errlen);
-        goto out;
-    }
-    removal->items[ntables].table = "portals";
-    removal->items[ntables].rows = strtoll(PQcmdTuples(res), NULL, 10);
-    removal->count = (size_t)ntables + 1;
-    if (!exec_command(conn, "COMMIT")) {
-        in_transaction = 0;
-        result = db_error(conn, NULL, "cannot commit the removal", err, errlen);
-        goto out;
-    }
-    in_transaction = 0;
+    removal->count = (size_t)n;
     *out = removal;
-    removal = NULL;
-    result = STORE_OK;
-
-out:
-    PQclear(res);
-    if (in_transaction)
-        exec_command(conn, "ROLLBACK");
-    store_admin_removal_destroy(removal);
-    return result;
+    return STORE_OK;
 }
 
 void store_admin_removal_destroy(store_admin_removal_t *removal)
@@ -1124,5 +1036,59 @@ out:
     PQclear(res);
     if (in_transaction)
         exec_command(conn, "ROLLBACK");
+    return result;
+}
+
+store_err_t store_admin_launch_create(PGconn *conn, int64_t portal_id, int64_t user_id, int ttl_s,
+                                      char code[STORE_ADMIN_LAUNCH_CODE_MAX], char *err, size_t errlen)
+{
+    static const char sql[] = "INSERT INTO launch_codes (portal_id, code_hash, user_id, expires_at) "
+                              "SELECT id, $2::bytea, $3::bigint, now() + make_interval(secs => $4::int) FROM portals "
+                              "WHERE id = $1::bigint";
+    unsigned char raw[32], hash[SHA256_DIGEST_LENGTH];
+    char b64[STORE_ADMIN_LAUNCH_CODE_MAX], hex[2 * SHA256_DIGEST_LENGTH + 3], ttl_text[16];
+    int64_text_t portal_text, user_text;
+    const char *values[4];
+    PGresult *res;
+    store_err_t result;
+    int n, i, o = 0;
+
+    code[0] = '\0';
+    if (portal_id <= 0 || user_id <= 0 || ttl_s < 1 || ttl_s > 86400) {
+        store__set_err(err, errlen, "the hub id and user id must be positive integers, the lifetime 1 to 86400 seconds");
+        return STORE_ERR_INVALID;
+    }
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        store__set_err(err, errlen, "no random numbers");
+        return STORE_ERR_CRYPTO;
+    }
+    /* base64url without padding, as the gateway makes them */
+    n = EVP_EncodeBlock((unsigned char *)b64, raw, sizeof(raw));
+    OPENSSL_cleanse(raw, sizeof(raw));
+    for (i = 0; i != n && b64[i] != '='; ++i)
+        code[o++] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+    code[o] = '\0';
+    OPENSSL_cleanse(b64, sizeof(b64));
+    SHA256((const unsigned char *)code, (size_t)o, hash);
+    memcpy(hex, "\\x", 2);
+    for (i = 0; i != SHA256_DIGEST_LENGTH; ++i)
+        snprintf(hex + 2 + 2 * i, 3, "%02x", hash[i]);
+    snprintf(ttl_text, sizeof(ttl_text), "%d", ttl_s);
+    values[0] = int64_param(portal_text, portal_id);
+    values[1] = hex;
+    values[2] = int64_param(user_text, user_id);
+    values[3] = ttl_text;
+    res = exec_params(conn, sql, 4, values);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        result = db_error(conn, res, "cannot store the launch code", err, errlen);
+    } else if (strcmp(PQcmdTuples(res), "1") != 0) {
+        store__set_err(err, errlen, "there is no portal %" PRId64, portal_id);
+        result = STORE_ERR_NOTFOUND;
+    } else {
+        result = STORE_OK;
+    }
+    PQclear(res);
+    if (result != STORE_OK)
+        OPENSSL_cleanse(code, STORE_ADMIN_LAUNCH_CODE_MAX);
     return result;
 }

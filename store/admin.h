@@ -234,4 +234,15 @@ void store_admin_tokens_destroy(store_admin_tokens_t *list);
 store_err_t store_admin_token_revoke(PGconn *conn, int64_t token_id, int64_t revoked_by, int *already_revoked, char *err,
                                      size_t errlen);
 
+#define STORE_ADMIN_LAUNCH_CODE_MAX 64 /* room for a launch code's text, with its NUL */
+
+/**
+ * Makes a one-time launch code for HubSpot user `user_id` of an installed portal, valid for `ttl_s`
+ * seconds: the admin UI exchanges it for a session (POST /api/v1/session). Only its SHA-256 is
+ * stored; the code (base64url text) is written to `code`. STORE_ERR_NOTFOUND when the portal is not
+ * installed.
+ */
+store_err_t store_admin_launch_create(PGconn *conn, int64_t portal_id, int64_t user_id, int ttl_s,
+                                      char code[STORE_ADMIN_LAUNCH_CODE_MAX], char *err, size_t errlen);
+
 #endif

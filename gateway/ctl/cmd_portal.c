@@ -317,3 +317,46 @@ out:
         curl_global_cleanup();
     return rc;
 }
+
+int gw_ctl_cmd_launch(gw_ctl_t *ctl, int argc, char **argv)
+{
+    gw_ctl_opt_t opts[] = {GW_CTL_OPT_VALUE("--portal"), GW_CTL_OPT_VALUE("--user"), GW_CTL_OPT_VALUE("--ttl"),
+                           GW_CTL_OPT_VALUE("--public-url"), GW_CTL_OPT_END};
+    char err[GW_CTL_ERR_MAX], code[STORE_ADMIN_LAUNCH_CODE_MAX], *end;
+    const char *base, *ttl_text;
+    int64_t portal, user;
+    long ttl = 60;
+    size_t blen;
+    PGconn *conn = NULL;
+    int rc;
+
+    if ((rc = gw_ctl_parse(ctl, opts, argc, argv)) != GW_CTL_CONTINUE ||
+        (rc = gw_ctl_id_opt(ctl, opts, "--portal", 0, &portal)) != GW_CTL_CONTINUE ||
+        (rc = gw_ctl_id_opt(ctl, opts, "--user", 0, &user)) != GW_CTL_CONTINUE)
+        return rc;
+    if ((ttl_text = gw_ctl_opt(opts, "--ttl")) != NULL) {
+        ttl = strtol(ttl_text, &end, 10);
+        if (*ttl_text == '\0' || *end != '\0' || ttl < 1 || ttl > 86400)
+            return gw_ctl_usage_error(ctl, "--ttl must be a number of seconds from 1 to 86400");
+    }
+    if ((base = gw_ctl_opt(opts, "--public-url")) == NULL && ((base = getenv("GATEWAY_PUBLIC_URL")) == NULL || base[0] == '\0'))
+        base = "http://127.0.0.1:8080";
+    if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
+        return gw_ctl_usage_error(ctl, "--public-url must be an http(s) URL");
+    for (blen = strlen(base); blen > 0 && base[blen - 1] == '/'; --blen)
+        ;
+    rc = GW_CTL_EXIT_FAIL;
+    if ((conn = gw_ctl_connect(ctl)) == NULL)
+        goto out;
+    if (store_admin_launch_create(conn, portal, user, (int)ttl, code, err, sizeof(err)) != STORE_OK) {
+        gw_ctl_fail("%s", err);
+        goto out;
+    }
+    printf("%.*s/app/#launch=%s\n", (int)blen, base, code);
+    OPENSSL_cleanse(code, sizeof(code));
+    rc = GW_CTL_EXIT_OK;
+
+out:
+    PQfinish(conn);
+    return rc;
+}

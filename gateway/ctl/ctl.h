@@ -135,6 +135,7 @@ int gw_ctl_cmd_keys_rotate(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_portal_add(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_portal_list(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_portal_remove(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_launch(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_datasource_create(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_datasource_list(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_datasource_show(gw_ctl_t *ctl, int argc, char **argv);

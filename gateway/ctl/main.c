@@ -29,6 +29,7 @@ static const char usage_main[] =
     "  token mint               mint a personal access token (shown once)\n"
     "  token list               list the personal access tokens of a portal\n"
     "  token revoke             revoke a personal access token\n"
+    "  launch                   print a one-time link that opens the admin UI as a portal's user\n"
     "\n"
     "'gatewayctl <command> --help' describes a command. Exit status: 0 success, 1 error, 2 usage error.\n" GLOBAL_OPTIONS;
 
@@ -159,6 +160,19 @@ static const gw_ctl_cmd_t commands[] = {
      "  --id N                   the token id (see 'token list')\n"
      "  --by USERID              the HubSpot user id recorded as revoking it\n" GLOBAL_OPTIONS,
      gw_ctl_cmd_token_revoke},
+    {"launch",
+     "Usage: gatewayctl launch --portal N --user USERID [--ttl SECONDS] [--public-url URL]\n"
+     "\n"
+     "Prints a one-time link that opens the admin UI as HubSpot user USERID of portal N, as HubSpot's app\n"
+     "card does for a user in the portal: for the sandbox and for local use. The link works once, within\n"
+     "its lifetime; only a hash of its code is stored.\n"
+     "\n"
+     "  --portal N               the HubSpot hub (portal) id; the portal must be installed\n"
+     "  --user USERID            the HubSpot user id\n"
+     "  --ttl SECONDS            how long the link may wait to be opened, 1 to 86400 (default 60)\n"
+     "  --public-url URL         the gateway's public base URL (GATEWAY_PUBLIC_URL, default "
+     "http://127.0.0.1:8080)\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_launch},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
