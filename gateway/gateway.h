@@ -27,6 +27,7 @@ typedef struct st_gw_config_t {
     const char *oauth_scopes;          /* scopes the install requires, separated by spaces */
     const char *oauth_optional_scopes; /* scopes asked for when the portal has them, separated by spaces */
     long oauth_state_ttl;              /* seconds an install may take from /oauth/install to /oauth/callback */
+    long session_ttl;                  /* seconds a session of the admin UI lasts */
     const char *client_id;
     const char *client_secret;
     const char *master_key_file;
@@ -58,8 +59,12 @@ typedef struct st_gw_t {
 
 extern gw_t gw;
 
+/** The reason phrase of an HTTP status. */
+const char *gw_reason_of(int status);
 /** Registers the /odata/ handler on the host configuration. */
 void gw_odata_register(h2o_hostconf_t *hostconf);
+/** Registers the admin API under /api/v1/ (gateway/api.c). */
+void gw_api_register(h2o_hostconf_t *hostconf);
 /** Registers /oauth/install and /oauth/callback (the app's install in a HubSpot portal). */
 void gw_oauth_register(h2o_hostconf_t *hostconf);
 /**

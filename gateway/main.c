@@ -38,6 +38,8 @@ static void usage(FILE *fp)
                 "                            default: custom objects and owners, read-only; \"\" for none)\n"
                 "  --oauth-state-ttl S       seconds an install may take from /oauth/install to the callback\n"
                 "                            (GATEWAY_OAUTH_STATE_TTL, default 600)\n"
+                "  --session-ttl S           seconds a session of the admin UI lasts, 60 to 86400 (GATEWAY_SESSION_TTL,\n"
+                "                            default 3600)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
                 "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
                 "  --hubspot-max-attempts N  tries of a HubSpot request failing with 5xx or on the network\n"
@@ -94,11 +96,12 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"hubspot-rate-limit", required_argument, NULL, 'R'},
                                              {"hubspot-search-rate", required_argument, NULL, 'Q'},
                                              {"hubspot-lookahead", required_argument, NULL, 'L'},
+                                             {"session-ttl", required_argument, NULL, 'E'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
     const char *attempts = env_or("GATEWAY_HUBSPOT_MAX_ATTEMPTS", "6"), *budget = env_or("GATEWAY_HUBSPOT_RETRY_BUDGET", "60");
-    const char *state_ttl = env_or("GATEWAY_OAUTH_STATE_TTL", "600");
+    const char *state_ttl = env_or("GATEWAY_OAUTH_STATE_TTL", "600"), *session_ttl = env_or("GATEWAY_SESSION_TTL", "3600");
     const char *rate = env_or("GATEWAY_HUBSPOT_RATE_LIMIT", "100"), *search_rate = env_or("GATEWAY_HUBSPOT_SEARCH_RATE", "5");
     const char *lookahead = env_or("GATEWAY_HUBSPOT_LOOKAHEAD", "4");
     int ch;
@@ -141,6 +144,9 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'T':
             state_ttl = optarg;
+            break;
+        case 'E':
+            session_ttl = optarg;
             break;
         case 'i':
             c->client_id = optarg;
@@ -252,6 +258,12 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
         return -1;
     }
     c->oauth_state_ttl = n;
+    n = strtol(session_ttl, &endp, 10);
+    if (*endp != '\0' || n < 60 || n > 86400) {
+        fprintf(stderr, "odata-gateway: --session-ttl must be a number of seconds from 60 to 86400\n");
+        return -1;
+    }
+    c->session_ttl = n;
     /* kept for the process's lifetime */
     if ((c->oauth_scopes = gw_oauth_scope_list(c->oauth_scopes)) == NULL ||
         (c->oauth_optional_scopes = gw_oauth_scope_list(c->oauth_optional_scopes)) == NULL) {
@@ -402,11 +414,13 @@ int main(int argc, char **argv)
 
     h2o_config_init(&gw.globalconf);
     gw.globalconf.server_name = h2o_iovec_init(H2O_STRLIT("hubspot-odata-gateway"));
+    gw.globalconf.max_request_entity_size = 1024 * 1024; /* the admin API takes small JSON bodies; nothing else takes one */
     hostconf = h2o_config_register_host(&gw.globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     pathconf = h2o_config_register_path(hostconf, "/healthz", 0);
     h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = health;
     gw_odata_register(hostconf);
     gw_oauth_register(hostconf);
+    gw_api_register(hostconf);
     pathconf = h2o_config_register_path(hostconf, "/", 0);
     h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = not_found;
 

@@ -53,30 +53,6 @@ typedef struct st_oauth_req_t {
 
 /* ---- pages ---- */
 
-static const char *reason_of(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 302:
-        return "Found";
-    case 400:
-        return "Bad Request";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Internal Server Error";
-    }
-}
-
 /* s with &, <, >, " and ' escaped, in the request's pool */
 static const char *html(h2o_req_t *req, const char *s)
 {
@@ -164,7 +140,7 @@ static void send_page(h2o_req_t *req, int status, const char *title, const char 
                              "<body><h1>%s</h1>\n%s\n</body></html>\n",
                              html(req, title), html(req, title), body_html);
     req->res.status = status;
-    req->res.reason = reason_of(status);
+    req->res.reason = gw_reason_of(status);
     add_header(req, H2O_TOKEN_CONTENT_TYPE, "text/html; charset=utf-8");
     add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
     /* the callback's URL holds the code: keep it out of Referer headers; the pages load nothing */

@@ -33,19 +33,33 @@ void gw_add_odata_version(h2o_req_t *req)
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("odata-version"), 0, NULL, H2O_STRLIT("4.0"));
 }
 
-static const char *reason_of(int status)
+const char *gw_reason_of(int status)
 {
     switch (status) {
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 302:
+        return "Found";
     case 400:
         return "Bad Request";
     case 401:
         return "Unauthorized";
+    case 403:
+        return "Forbidden";
     case 404:
         return "Not Found";
     case 405:
         return "Method Not Allowed";
     case 406:
         return "Not Acceptable";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
     case 500:
         return "Internal Server Error";
     case 501:
@@ -73,7 +87,7 @@ void gw_send_error(h2o_req_t *req, int status, const char *code, const char *mes
     odata_buf_dispose(&body);
 
     req->res.status = status;
-    req->res.reason = reason_of(status);
+    req->res.reason = gw_reason_of(status);
     gw_add_header(req, H2O_TOKEN_CONTENT_TYPE, "application/json;charset=utf-8");
     gw_add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
     gw_add_odata_version(req);

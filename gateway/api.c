@@ -1,0 +1,688 @@
+/*
+ * The admin API behind the connector's UI: JSON under /api/v1/.
+ *
+ *   POST   /api/v1/launch   HubSpot's app card (hubspot.fetch), signed with X-HubSpot-Signature-v3 and
+ *                           naming the portal and the user in the query: a one-time launch URL, valid
+ *                           for a minute, that opens the UI
+ *   POST   /api/v1/session  {"launchCode": ...} from the UI page: a short-lived session token, sent
+ *                           back as "Authorization: Bearer ..." (no cookies: the UI lives in HubSpot's
+ *                           iframe, and a header needs no CSRF token)
+ *   GET    /api/v1/me       who the session is: portal, user, role
+ *   DELETE /api/v1/portal   {"confirmPortalId": N}, portal admins only: the app's uninstall. The grant
+ *                           is revoked at HubSpot, then every row of the portal is deleted; when
+ *                           HubSpot cannot be reached nothing is deleted.
+ *
+ * Codes and tokens are random, shown once, and stored as SHA-256 hashes. A signed request is accepted
+ * once, within five minutes of its timestamp. Every error is {"error":{"code","message"}} and changes
+ * nothing.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include "gateway/gateway.h"
+#include "hubspot/oauth.h"
+
+#define API_BODY_MAX (64 * 1024)
+#define SIGNATURE_WINDOW_MS (5 * 60 * 1000)
+#define LAUNCH_TTL_S 60
+#define SECRET_BYTES 32
+#define SESSION_PREFIX "hsods_"
+#define TOKEN_TEXT_MAX 128
+
+typedef struct st_api_req_t {
+    h2o_req_t *req;
+    int64_t portal_id, user_id;
+    int admin;
+    void (*then)(struct st_api_req_t *r); /* what an authenticated request does */
+    char *secret;                         /* a code or token to show once (in the pool) */
+    json_t *body;                         /* the request's JSON body, when it has one */
+    hs_oauth_revoke_t *revoke;
+    int revoked;
+} api_req_t;
+
+/* ---- answers ---- */
+
+static void add_header(h2o_req_t *req, const h2o_token_t *token, const char *value)
+{
+    h2o_add_header(&req->pool, &req->res.headers, token, NULL, value, strlen(value));
+}
+
+/* Sends `doc` (stolen) as the JSON answer. */
+static void send_json(h2o_req_t *req, int status, json_t *doc)
+{
+    char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (text == NULL) {
+        status = 500;
+        text = strdup("{\"error\":{\"code\":\"InternalError\",\"message\":\"out of memory\"}}");
+        if (text == NULL)
+            return;
+    }
+    h2o_iovec_t body = h2o_strdup(&req->pool, text, strlen(text));
+    OPENSSL_cleanse(text, strlen(text)); /* it may hold a token shown once */
+    free(text);
+    req->res.status = status;
+    req->res.reason = gw_reason_of(status);
+    add_header(req, H2O_TOKEN_CONTENT_TYPE, "application/json; charset=utf-8");
+    add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL, H2O_STRLIT("nosniff"));
+    h2o_send_inline(req, body.base, body.len);
+}
+
+static void send_err(h2o_req_t *req, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void send_err(h2o_req_t *req, int status, const char *code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (status == 401)
+        add_header(req, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer realm=\"HubSpot OData admin\"");
+    send_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+}
+
+static void send_db_error(h2o_req_t *req, const char *what, const char *err)
+{
+    gw_log(GW_LOG_ERROR, "api", "%s: %s", what, err != NULL ? err : "unexpected answer");
+    send_err(req, 503, "ServiceUnavailable", "the gateway's database is unavailable; try again shortly");
+}
+
+/* ---- helpers ---- */
+
+/* The gateway's public base URL (no trailing slash), in the request's pool. */
+static h2o_iovec_t base_url(h2o_req_t *req)
+{
+    if (gw.config.public_url != NULL) {
+        size_t n = strlen(gw.config.public_url);
+        while (n > 0 && gw.config.public_url[n - 1] == '/')
+            --n;
+        return h2o_iovec_init(gw.config.public_url, n);
+    }
+    return h2o_concat(&req->pool,
+                      req->scheme == &H2O_URL_SCHEME_HTTPS ? h2o_iovec_init(H2O_STRLIT("https://"))
+                                                           : h2o_iovec_init(H2O_STRLIT("http://")),
+                      req->authority);
+}
+
+static const h2o_iovec_t *find_header(h2o_req_t *req, const char *name, size_t len)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, name, len, -1);
+    return i >= 0 ? &req->headers.entries[i].value : NULL;
+}
+
+/* A random secret as base64url text (with `prefix`), in the pool; its SHA-256 in `hash`. NULL on failure. */
+static char *new_secret(h2o_req_t *req, const char *prefix, unsigned char hash[SHA256_DIGEST_LENGTH])
+{
+    unsigned char raw[SECRET_BYTES];
+    size_t plen = strlen(prefix);
+    char *out;
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        return NULL;
+    out = h2o_mem_alloc_pool(&req->pool, plen + h2o_base64_encode_capacity(sizeof(raw)));
+    memcpy(out, prefix, plen);
+    h2o_base64_encode(out + plen, raw, sizeof(raw), 1);
+    OPENSSL_cleanse(raw, sizeof(raw));
+    SHA256((const unsigned char *)out, strlen(out), hash);
+    return out;
+}
+
+/* "\x<hex>": a bytea parameter in text form, in the pool. */
+static const char *bytea_param(h2o_req_t *req, const unsigned char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *out = h2o_mem_alloc_pool(&req->pool, 2 * n + 3), *o = out;
+    *o++ = '\\';
+    *o++ = 'x';
+    for (size_t i = 0; i != n; ++i) {
+        *o++ = hex[p[i] >> 4];
+        *o++ = hex[p[i] & 15];
+    }
+    *o = '\0';
+    return out;
+}
+
+static const char *int_param(h2o_req_t *req, int64_t v)
+{
+    char *out = h2o_mem_alloc_pool(&req->pool, 24);
+    snprintf(out, 24, "%" PRId64, v);
+    return out;
+}
+
+/* A positive decimal id of at most 18 digits; -1 otherwise. */
+static int64_t parse_id(const char *s, size_t n)
+{
+    int64_t v = 0;
+    if (n == 0 || n > 18)
+        return -1;
+    for (size_t i = 0; i != n; ++i) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v > 0 ? v : -1;
+}
+
+/* The value of query parameter `name` (raw, not decoded), or NULL. */
+static const char *query_param(h2o_req_t *req, const char *name, size_t *len)
+{
+    size_t nlen = strlen(name);
+    if (req->query_at == SIZE_MAX)
+        return NULL;
+    const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', end - p), *e = amp != NULL ? amp : end;
+        if ((size_t)(e - p) > nlen && memcmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            *len = e - p - nlen - 1;
+            return p + nlen + 1;
+        }
+        p = e + 1;
+    }
+    return NULL;
+}
+
+/*
+ * The request body as a JSON object with exactly the members `names` (NULL-terminated), or NULL after
+ * answering 400/413/415.
+ */
+static json_t *json_body(h2o_req_t *req, const char *const *names)
+{
+    const h2o_iovec_t *ct = find_header(req, H2O_STRLIT("content-type"));
+    json_error_t jerr;
+    json_t *doc;
+    const char *key;
+    json_t *v;
+
+    if (req->entity.len > API_BODY_MAX) {
+        send_err(req, 413, "PayloadTooLarge", "the request body is larger than %d bytes", API_BODY_MAX);
+        return NULL;
+    }
+    if (ct == NULL || ct->len < 16 || strncasecmp(ct->base, "application/json", 16) != 0 ||
+        (ct->len > 16 && ct->base[16] != ';' && ct->base[16] != ' ')) {
+        send_err(req, 415, "UnsupportedMediaType", "the request body must be JSON (Content-Type: application/json)");
+        return NULL;
+    }
+    if ((doc = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+        send_err(req, 400, "InvalidJson", "the request body is not valid JSON: %s", jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        send_err(req, 400, "InvalidRequest", "the request body must be a JSON object");
+        return NULL;
+    }
+    json_object_foreach(doc, key, v)
+    {
+        const char *const *n;
+        for (n = names; *n != NULL && strcmp(*n, key) != 0; ++n)
+            ;
+        if (*n == NULL) {
+            send_err(req, 400, "UnknownProperty", "unknown property \"%.100s\"", key);
+            json_decref(doc);
+            return NULL;
+        }
+    }
+    return doc;
+}
+
+/* ---- the signature of HubSpot's requests (v3) ---- */
+
+/* The URI as HubSpot signs it: the characters it leaves percent-encoded decoded, in the pool. */
+static h2o_iovec_t signed_uri(h2o_req_t *req)
+{
+    static const char decoded[] = ":/?@!$'()*,;";
+    h2o_iovec_t base = base_url(req), uri;
+    char *o;
+
+    uri.base = o = h2o_mem_alloc_pool(&req->pool, base.len + req->path.len + 1);
+    memcpy(o, base.base, base.len);
+    o += base.len;
+    for (size_t i = 0; i < req->path.len; ++i) {
+        const char *p = req->path.base + i;
+        if (*p == '%' && i + 2 < req->path.len) {
+            char hex[3] = {p[1], p[2], '\0'}, *end;
+            long c = strtol(hex, &end, 16);
+            if (*end == '\0' && c > 0 && strchr(decoded, (int)c) != NULL) {
+                *o++ = (char)c;
+                i += 2;
+                continue;
+            }
+        }
+        *o++ = *p;
+    }
+    uri.len = o - uri.base;
+    return uri;
+}
+
+/*
+ * Checks X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp. Returns 0 and the signature's SHA-256
+ * (for the replay check), or answers 401 and returns -1.
+ */
+static int check_signature(h2o_req_t *req, unsigned char sig_hash[SHA256_DIGEST_LENGTH])
+{
+    const h2o_iovec_t *sig = find_header(req, H2O_STRLIT("x-hubspot-signature-v3")),
+                      *ts = find_header(req, H2O_STRLIT("x-hubspot-request-timestamp"));
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    char want[64];
+    struct timespec now;
+    int64_t t = 0, now_ms;
+    h2o_iovec_t uri;
+
+    if (gw.config.client_secret == NULL || gw.config.client_secret[0] == '\0') {
+        send_err(req, 503, "AppNotConfigured", "the gateway has no HubSpot app secret to check HubSpot's signature with");
+        return -1;
+    }
+    if (sig == NULL || ts == NULL) {
+        send_err(req, 401, "SignatureRequired", "this call must come from HubSpot, signed (X-HubSpot-Signature-v3)");
+        return -1;
+    }
+    for (size_t i = 0; i < ts->len && i < 16; ++i) {
+        if (ts->base[i] < '0' || ts->base[i] > '9') {
+            t = -1;
+            break;
+        }
+        t = t * 10 + (ts->base[i] - '0');
+    }
+    clock_gettime(CLOCK_REALTIME, &now);
+    now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    if (ts->len == 0 || ts->len > 16 || t <= 0 || now_ms - t > SIGNATURE_WINDOW_MS || t - now_ms > SIGNATURE_WINDOW_MS) {
+        send_err(req, 401, "SignatureExpired",
+                 "the request's timestamp is missing or more than five minutes away from the gateway's clock");
+        return -1;
+    }
+    uri = signed_uri(req);
+    /* what HubSpot signs: method, URI, body and timestamp, one after the other */
+    size_t n = req->method.len + uri.len + req->entity.len + ts->len;
+    char *msg = h2o_mem_alloc_pool(&req->pool, n + 1), *o = msg;
+    memcpy(o, req->method.base, req->method.len), o += req->method.len;
+    memcpy(o, uri.base, uri.len), o += uri.len;
+    if (req->entity.len != 0)
+        memcpy(o, req->entity.base, req->entity.len), o += req->entity.len;
+    memcpy(o, ts->base, ts->len);
+    if (HMAC(EVP_sha256(), gw.config.client_secret, (int)strlen(gw.config.client_secret), (const unsigned char *)msg, n, mac,
+             &maclen) == NULL) {
+        send_err(req, 500, "InternalError", "the signature could not be computed");
+        return -1;
+    }
+    h2o_base64_encode(want, mac, maclen, 0);
+    if (sig->len != strlen(want) || CRYPTO_memcmp(sig->base, want, sig->len) != 0) {
+        gw_log(GW_LOG_WARN, "api", "a request to %.*s had a wrong HubSpot signature", (int)req->path_normalized.len,
+               req->path_normalized.base);
+        send_err(req, 401, "SignatureInvalid", "HubSpot's signature of this request does not match");
+        return -1;
+    }
+    SHA256((const unsigned char *)sig->base, sig->len, sig_hash);
+    return 0;
+}
+
+/* ---- POST /api/v1/launch ---- */
+
+/* one statement: the replay check, the portal, the launch code; expired codes and signatures go */
+static const char launch_sql[] =
+    "WITH gc AS (DELETE FROM signed_requests WHERE expires_at < now()), "
+    "gc2 AS (DELETE FROM launch_codes WHERE expires_at < now() - interval '1 hour'), "
+    "seen AS (INSERT INTO signed_requests (signature_hash, expires_at) VALUES ($1::bytea, now() + interval '11 minutes') "
+    "ON CONFLICT DO NOTHING RETURNING 1), "
+    "code AS (INSERT INTO launch_codes (portal_id, code_hash, user_id, expires_at) "
+    "SELECT id, $2::bytea, $3::bigint, now() + make_interval(secs => $5::int) FROM portals "
+    "WHERE id = $4::bigint AND EXISTS (SELECT 1 FROM seen) RETURNING 1) "
+    "SELECT EXISTS (SELECT 1 FROM seen), EXISTS (SELECT 1 FROM portals WHERE id = $4::bigint), EXISTS (SELECT 1 FROM code)";
+
+static void on_launch(void *data, PGresult *res, const char *err)
+{
+    api_req_t *r = data;
+    h2o_req_t *req = r->req;
+
+    if (res == NULL || PQntuples(res) != 1) {
+        send_db_error(req, "a launch could not be stored", err);
+        return;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        gw_log(GW_LOG_WARN, "api", "portal=%" PRId64 " user=%" PRId64 " a signed launch request was replayed", r->portal_id,
+               r->user_id);
+        send_err(req, 401, "SignatureReplayed", "this signed request was already used");
+        return;
+    }
+    if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+        h2o_iovec_t base = base_url(req);
+        send_err(req, 404, "PortalNotInstalled",
+                 "the app is not installed in HubSpot portal %" PRId64 ": a portal admin installs it at %.*s/oauth/install",
+                 r->portal_id, (int)base.len, base.base);
+        return;
+    }
+    if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
+        send_db_error(req, "a launch code was not stored", NULL);
+        return;
+    }
+    h2o_iovec_t base = base_url(req);
+    gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " launch", r->portal_id, r->user_id);
+    char *url = h2o_mem_alloc_pool(&req->pool, base.len + strlen(r->secret) + 32);
+    sprintf(url, "%.*s/app/#launch=%s", (int)base.len, base.base, r->secret);
+    send_json(req, 200, json_pack("{s:s,s:i}", "launchUrl", url, "expiresIn", LAUNCH_TTL_S));
+}
+
+static int on_launch_req(h2o_req_t *req, api_req_t *r)
+{
+    unsigned char sig_hash[SHA256_DIGEST_LENGTH], code_hash[SHA256_DIGEST_LENGTH];
+    const char *v;
+    size_t n;
+
+    if (req->entity.len > API_BODY_MAX) {
+        send_err(req, 413, "PayloadTooLarge", "the request body is larger than %d bytes", API_BODY_MAX);
+        return 0;
+    }
+    if (check_signature(req, sig_hash) != 0)
+        return 0;
+    if ((v = query_param(req, "portalId", &n)) == NULL || (r->portal_id = parse_id(v, n)) < 0 ||
+        (v = query_param(req, "userId", &n)) == NULL || (r->user_id = parse_id(v, n)) < 0) {
+        send_err(req, 400, "InvalidRequest", "the query must name the HubSpot portal and user (portalId, userId)");
+        return 0;
+    }
+    if ((r->secret = new_secret(req, "", code_hash)) == NULL) {
+        send_err(req, 500, "InternalError", "no random numbers");
+        return 0;
+    }
+    const char *params[5] = {bytea_param(req, sig_hash, sizeof(sig_hash)), bytea_param(req, code_hash, sizeof(code_hash)),
+                             int_param(req, r->user_id), int_param(req, r->portal_id), int_param(req, LAUNCH_TTL_S)};
+    if (store_pg_query(gw.db, launch_sql, 5, params, 0, on_launch, r) != 0)
+        send_err(req, 500, "InternalError", "out of memory");
+    return 0;
+}
+
+/* ---- POST /api/v1/session ---- */
+
+/* the code is spent whatever happens next; an expired one is refused */
+static const char session_sql[] =
+    "WITH used AS (DELETE FROM launch_codes WHERE code_hash = $1::bytea RETURNING portal_id, user_id, expires_at > now() AS live), "
+    "s AS (INSERT INTO sessions (portal_id, token_hash, user_id, expires_at) "
+    "SELECT portal_id, $2::bytea, user_id, now() + make_interval(secs => $3::int) FROM used WHERE live "
+    "RETURNING portal_id, user_id) "
+    "SELECT s.portal_id, s.user_id, EXISTS (SELECT 1 FROM portal_admins a WHERE a.portal_id = s.portal_id AND a.user_id = "
+    "s.user_id) "
+    "FROM s";
+
+static void on_session(void *data, PGresult *res, const char *err)
+{
+    api_req_t *r = data;
+    h2o_req_t *req = r->req;
+
+    if (res == NULL) {
+        send_db_error(req, "a session could not be stored", err);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        send_err(req, 401, "LaunchCodeInvalid",
+                 "this launch link is not valid: it was used already or is more than a minute old; open the app again from "
+                 "HubSpot");
+        return;
+    }
+    r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    r->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    r->admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " session started (%s)", r->portal_id, r->user_id,
+           r->admin ? "admin" : "member");
+    send_json(req, 200,
+              json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "token", r->secret, "tokenType", "Bearer", "expiresIn",
+                        (json_int_t)gw.config.session_ttl, "portalId", (json_int_t)r->portal_id, "userId", (json_int_t)r->user_id,
+                        "role", r->admin ? "admin" : "member"));
+}
+
+static int on_session_req(h2o_req_t *req, api_req_t *r)
+{
+    static const char *const names[] = {"launchCode", NULL};
+    unsigned char code_hash[SHA256_DIGEST_LENGTH], token_hash[SHA256_DIGEST_LENGTH];
+    json_t *doc = json_body(req, names);
+    const char *code;
+
+    if (doc == NULL)
+        return 0;
+    code = json_string_value(json_object_get(doc, "launchCode"));
+    if (code == NULL || strlen(code) == 0 || strlen(code) > TOKEN_TEXT_MAX) {
+        json_decref(doc);
+        send_err(req, 400, "InvalidRequest", "launchCode must be the code of a launch link");
+        return 0;
+    }
+    SHA256((const unsigned char *)code, strlen(code), code_hash);
+    json_decref(doc);
+    if ((r->secret = new_secret(req, SESSION_PREFIX, token_hash)) == NULL) {
+        send_err(req, 500, "InternalError", "no random numbers");
+        return 0;
+    }
+    const char *params[3] = {bytea_param(req, code_hash, sizeof(code_hash)), bytea_param(req, token_hash, sizeof(token_hash)),
+                             int_param(req, gw.config.session_ttl)};
+    if (store_pg_query(gw.db, session_sql, 3, params, 0, on_session, r) != 0)
+        send_err(req, 500, "InternalError", "out of memory");
+    return 0;
+}
+
+/* ---- sessions ---- */
+
+static const char whoami_sql[] = "SELECT s.portal_id, s.user_id, EXISTS (SELECT 1 FROM portal_admins a WHERE a.portal_id = "
+                                 "s.portal_id AND a.user_id = s.user_id) "
+                                 "FROM sessions s WHERE s.token_hash = $1::bytea AND s.expires_at > now()";
+
+static void on_whoami(void *data, PGresult *res, const char *err)
+{
+    api_req_t *r = data;
+
+    if (res == NULL) {
+        send_db_error(r->req, "a session could not be read", err);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        send_err(r->req, 401, "SessionInvalid", "the session has ended or is not valid: open the app again from HubSpot");
+        return;
+    }
+    r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    r->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    r->admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    r->then(r);
+}
+
+/* Reads the session of "Authorization: Bearer <token>", then runs `then`; or answers 401. */
+static int with_session(h2o_req_t *req, api_req_t *r, void (*then)(api_req_t *r))
+{
+    const h2o_iovec_t *auth = find_header(req, H2O_STRLIT("authorization"));
+    size_t plen = sizeof(SESSION_PREFIX) - 1;
+    unsigned char hash[SHA256_DIGEST_LENGTH];
+
+    if (auth == NULL || auth->len < 7 || strncasecmp(auth->base, "Bearer ", 7) != 0) {
+        send_err(req, 401, "SessionRequired", "a session token is required (Authorization: Bearer ...)");
+        return 0;
+    }
+    const char *tok = auth->base + 7;
+    size_t n = auth->len - 7;
+    while (n > 0 && *tok == ' ')
+        ++tok, --n;
+    if (n <= plen || n > TOKEN_TEXT_MAX || memcmp(tok, SESSION_PREFIX, plen) != 0) {
+        send_err(req, 401, "SessionInvalid", "the session has ended or is not valid: open the app again from HubSpot");
+        return 0;
+    }
+    SHA256((const unsigned char *)tok, n, hash);
+    r->then = then;
+    const char *params[1] = {bytea_param(req, hash, sizeof(hash))};
+    if (store_pg_query(gw.db, whoami_sql, 1, params, 0, on_whoami, r) != 0)
+        send_err(req, 500, "InternalError", "out of memory");
+    return 0;
+}
+
+static void me(api_req_t *r)
+{
+    send_json(r->req, 200,
+              json_pack("{s:I,s:I,s:s}", "portalId", (json_int_t)r->portal_id, "userId", (json_int_t)r->user_id, "role",
+                        r->admin ? "admin" : "member"));
+}
+
+/* ---- DELETE /api/v1/portal: the uninstall ---- */
+
+static void on_removed(void *data, PGresult *res, const char *err)
+{
+    api_req_t *r = data;
+    json_t *removed;
+    int i;
+
+    if (res == NULL) {
+        send_db_error(r->req, "a portal could not be removed", err);
+        return;
+    }
+    if (PQntuples(res) == 0) {
+        send_err(r->req, 404, "PortalNotInstalled", "the portal was removed already");
+        return;
+    }
+    removed = json_object();
+    for (i = 0; i != PQntuples(res); ++i)
+        json_object_set_new(removed, PQgetvalue(res, i, 0), json_integer(strtoll(PQgetvalue(res, i, 1), NULL, 10)));
+    gw_log(GW_LOG_WARN, "api", "portal=%" PRId64 " uninstalled by user=%" PRId64 " (grant %s at HubSpot)", r->portal_id, r->user_id,
+           r->revoked ? "revoked" : "not revoked: it could not be opened");
+    send_json(r->req, 200,
+              json_pack("{s:I,s:b,s:o}", "portalId", (json_int_t)r->portal_id, "revokedAtHubSpot", r->revoked, "removed", removed));
+}
+
+static void remove_rows(api_req_t *r)
+{
+    const char *params[1] = {int_param(r->req, r->portal_id)};
+    if (store_pg_query(gw.db, "SELECT table_name, removed FROM portal_remove($1::bigint)", 1, params, 0, on_removed, r) != 0)
+        send_err(r->req, 500, "InternalError", "out of memory");
+}
+
+static void on_revoked(hs_oauth_revoke_t *x, void *data)
+{
+    api_req_t *r = data;
+    hs_err_t e = hs_oauth_revoke_error(x);
+
+    if (e != HS_OK) {
+        gw_log(GW_LOG_WARN, "api", "portal=%" PRId64 " uninstall stopped: the grant could not be revoked at HubSpot: %s",
+               r->portal_id, hs_oauth_revoke_message(x));
+        send_err(r->req, e == HS_ERR_NETWORK ? 504 : 502, "HubSpotError", "%s; nothing was removed: try again",
+                 hs_oauth_revoke_message(x));
+    } else {
+        r->revoked = 1;
+        remove_rows(r);
+    }
+    hs_oauth_revoke_destroy(x);
+    r->revoke = NULL;
+}
+
+static void on_grant(void *data, PGresult *res, const char *err)
+{
+    api_req_t *r = data;
+    unsigned char *blob, *pt = NULL;
+    size_t bloblen = 0, ptlen = 0;
+    store_err_t se;
+
+    if (res == NULL) {
+        send_db_error(r->req, "a portal's grant could not be read", err);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        send_err(r->req, 404, "PortalNotInstalled", "the portal was removed already");
+        return;
+    }
+    blob = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &bloblen);
+    se = blob != NULL ? store_open(gw.keyring, r->portal_id, blob, bloblen, &pt, &ptlen) : STORE_ERR_NOMEM;
+    if (blob != NULL)
+        PQfreemem(blob);
+    if (se == STORE_ERR_NOMEM) {
+        send_err(r->req, 500, "InternalError", "out of memory");
+        return;
+    }
+    if (se != STORE_OK) {
+        /* a grant no key opens cannot be used by anyone: there is nothing to revoke */
+        remove_rows(r);
+        return;
+    }
+    hs_oauth_config_t cfg = {.base_url = gw.config.hubspot_base_url};
+    r->revoke = hs_oauth_revoke_start(gw.hsloop, &cfg, (const char *)pt, on_revoked, r);
+    OPENSSL_cleanse(pt, ptlen);
+    free(pt);
+    if (r->revoke == NULL)
+        send_err(r->req, 500, "InternalError", "out of memory");
+}
+
+static void uninstall(api_req_t *r)
+{
+    h2o_req_t *req = r->req;
+    json_t *confirm = json_object_get(r->body, "confirmPortalId");
+    json_int_t want = json_is_integer(confirm) ? json_integer_value(confirm) : -1;
+
+    if (!r->admin) {
+        send_err(req, 403, "Forbidden", "only an admin of this portal in the gateway can uninstall the app");
+        return;
+    }
+    if (want != r->portal_id) {
+        send_err(req, 400, "ConfirmationRequired",
+                 "to uninstall, confirmPortalId must be this portal's hub id (%" PRId64 "): every data source, share and "
+                 "access token of the portal is deleted",
+                 r->portal_id);
+        return;
+    }
+    const char *params[1] = {int_param(req, r->portal_id)};
+    if (store_pg_query(gw.db, "SELECT refresh_token_enc FROM portals WHERE id = $1::bigint", 1, params, 0, on_grant, r) != 0)
+        send_err(req, 500, "InternalError", "out of memory");
+}
+
+/* ---- routes ---- */
+
+static void api_req_dispose(void *p)
+{
+    api_req_t *r = p;
+    hs_oauth_revoke_destroy(r->revoke);
+    r->revoke = NULL;
+    json_decref(r->body);
+    r->body = NULL;
+}
+
+static int method_is(h2o_req_t *req, const char *m)
+{
+    return h2o_memis(req->method.base, req->method.len, m, strlen(m));
+}
+
+static int not_allowed(h2o_req_t *req, const char *allow)
+{
+    add_header(req, H2O_TOKEN_ALLOW, allow);
+    send_err(req, 405, "MethodNotAllowed", "this address takes %s", allow);
+    return 0;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    h2o_iovec_t path = req->path_normalized;
+    api_req_t *r = h2o_mem_alloc_shared(&req->pool, sizeof(*r), api_req_dispose);
+
+    memset(r, 0, sizeof(*r));
+    r->req = req;
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/launch")))
+        return method_is(req, "POST") ? on_launch_req(req, r) : not_allowed(req, "POST");
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/session")))
+        return method_is(req, "POST") ? on_session_req(req, r) : not_allowed(req, "POST");
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/me")))
+        return method_is(req, "GET") ? with_session(req, r, me) : not_allowed(req, "GET");
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/portal"))) {
+        static const char *const names[] = {"confirmPortalId", NULL};
+        if (!method_is(req, "DELETE"))
+            return not_allowed(req, "DELETE");
+        if ((r->body = json_body(req, names)) == NULL)
+            return 0;
+        return with_session(req, r, uninstall);
+    }
+    send_err(req, 404, "NotFound", "no such API address");
+    return 0;
+}
+
+void gw_api_register(h2o_hostconf_t *hostconf)
+{
+    h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/api/", 0);
+    h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = on_req;
+}
