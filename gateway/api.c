@@ -403,6 +403,14 @@ static int on_launch_req(h2o_req_t *req, api_req_t *r)
 
 /* ---- POST /api/v1/session ---- */
 
+/* portal, user and whether an admin, from the first row of `res` */
+static void read_identity(api_req_t *r, PGresult *res)
+{
+    r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    r->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    r->admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+}
+
 /* the code is spent whatever happens next; an expired one is refused */
 static const char session_sql[] =
     "WITH used AS (DELETE FROM launch_codes WHERE code_hash = $1::bytea RETURNING portal_id, user_id, expires_at > now() AS live), "
@@ -428,9 +436,7 @@ static void on_session(void *data, PGresult *res, const char *err)
                  "HubSpot");
         return;
     }
-    r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    r->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    r->admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    read_identity(r, res);
     gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " session started (%s)", r->portal_id, r->user_id,
            r->admin ? "admin" : "member");
     send_json(req, 200,
@@ -485,9 +491,7 @@ static void on_whoami(void *data, PGresult *res, const char *err)
         send_err(r->req, 401, "SessionInvalid", "the session has ended or is not valid: open the app again from HubSpot");
         return;
     }
-    r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    r->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    r->admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    read_identity(r, res);
     r->then(r);
 }
 

@@ -4,14 +4,7 @@
 # test's own (the uninstall revokes its grant), with a gateway on an empty database.
 . "$(dirname "$0")/lib.sh"
 
-T_DB=it_api
-T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gw-it-api.XXXXXX")
-psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "DROP DATABASE IF EXISTS \"$T_DB\"" >/dev/null 2>&1
-psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "CREATE DATABASE \"$T_DB\"" >/dev/null
-export GATEWAY_DATABASE_URL="host=$GW_TEST_PGDIR/run user=gateway dbname=$T_DB"
-export GATEWAY_MASTER_KEY_FILE="$T_DIR/master.key"
-(umask 077 && ctl keys generate --out "$GATEWAY_MASTER_KEY_FILE" >/dev/null)
-ctl migrate >/dev/null
+it_fresh_db it_api
 
 HUB=5000003
 OTHER=5000004
@@ -24,13 +17,7 @@ RT=api-test-refresh-token
 SIM_PID=$!
 SIM_URL=$(gw_wait_line "$T_DIR/sim.out" '^hubspot-sim listening' | sed 's/.*listening on \([^ ]*\).*/\1/')
 
-teardown() {
-    local rc=$?
-    [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-    (exit $rc)
-    it_teardown
-}
-trap teardown EXIT
+trap 'rc=$?; kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; it_teardown $rc' EXIT
 
 start_gateway() { # start_gateway HUBSPOT_URL
     "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$1" --client-id "$CID" --client-secret "$CSECRET" \

@@ -24,17 +24,23 @@ t_done() {
 ctl() { "$GW_BUILD_DIR/gatewayctl" "$@"; }
 sql() { psql -h "$GW_TEST_PGDIR/run" -U gateway -d "$T_DB" -tAqc "$1"; }
 
-# it_setup NAME: a database NAME with the sandbox portal, a data source over the four objects owned
-# by user 1, a token for it ($TOKEN, $TOKEN_ID), and a gateway on a free port ($GW_URL).
-it_setup() {
+# it_fresh_db NAME: an empty database NAME with the gateway's schema, a master key file and a folder for
+# the test ($T_DIR); sets T_DB and exports what gatewayctl and the gateway read.
+it_fresh_db() {
     T_DB=$1
     T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gw-it-$1.XXXXXX")
-    psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "DROP DATABASE IF EXISTS \"$T_DB\"" >/dev/null
+    psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "DROP DATABASE IF EXISTS \"$T_DB\"" >/dev/null 2>&1
     psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "CREATE DATABASE \"$T_DB\"" >/dev/null
     export GATEWAY_DATABASE_URL="host=$GW_TEST_PGDIR/run user=gateway dbname=$T_DB"
     export GATEWAY_MASTER_KEY_FILE="$T_DIR/master.key"
     (umask 077 && ctl keys generate --out "$GATEWAY_MASTER_KEY_FILE" >/dev/null)
     ctl migrate >/dev/null
+}
+
+# it_setup NAME: a database NAME with the sandbox portal, a data source over the four objects owned
+# by user 1, a token for it ($TOKEN, $TOKEN_ID), and a gateway on a free port ($GW_URL).
+it_setup() {
+    it_fresh_db "$1"
     printf '%s' "$GW_TEST_SIM_REFRESH" | ctl portal add --hub-id "$GW_TEST_SIM_PORTAL" --refresh-token - --installed-by 1 >/dev/null
     DS=$(ctl datasource create --portal "$GW_TEST_SIM_PORTAL" --owner 1 --name "All objects" \
         --object contacts --object companies --object deals --object tickets)

@@ -4,14 +4,7 @@
 # this test's own that approves installs at once, with a gateway on an empty database.
 . "$(dirname "$0")/lib.sh"
 
-T_DB=it_oauth
-T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gw-it-oauth.XXXXXX")
-psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "DROP DATABASE IF EXISTS \"$T_DB\"" >/dev/null 2>&1
-psql -h "$GW_TEST_PGDIR/run" -U gateway -d postgres -qc "CREATE DATABASE \"$T_DB\"" >/dev/null
-export GATEWAY_DATABASE_URL="host=$GW_TEST_PGDIR/run user=gateway dbname=$T_DB"
-export GATEWAY_MASTER_KEY_FILE="$T_DIR/master.key"
-(umask 077 && ctl keys generate --out "$GATEWAY_MASTER_KEY_FILE" >/dev/null)
-ctl migrate >/dev/null
+it_fresh_db it_oauth
 
 HUB=3000007
 OTHER=4000001
@@ -23,13 +16,7 @@ CSECRET=oauth-test-secret
 SIM_PID=$!
 SIM_URL=$(gw_wait_line "$T_DIR/sim.out" '^hubspot-sim listening' | sed 's/.*listening on \([^ ]*\).*/\1/')
 
-teardown() {
-    local rc=$?
-    [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-    (exit $rc)
-    it_teardown
-}
-trap teardown EXIT
+trap 'rc=$?; kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; it_teardown $rc' EXIT
 
 # start_gateway KEYFILE [flags...]: a gateway for the simulator's app; sets GW_PID and GW_URL
 start_gateway() {
