@@ -45,6 +45,9 @@ typedef struct st_api_req_t {
     void (*then)(struct st_api_req_t *r); /* what an authenticated request does */
     char *secret;                         /* a code or token to show once (in the pool) */
     json_t *body;                         /* the request's JSON body, when it has one */
+    const char *teams;                    /* the user's HubSpot team ids, "1,2" (in the pool) */
+    unsigned char token_hash[32];         /* of the session being made (SHA-256) */
+    hs_call_t *call;                      /* asking HubSpot who the user is */
     hs_oauth_revoke_t *revoke;
     int revoked;
 } api_req_t;
@@ -403,31 +406,157 @@ static int on_launch_req(h2o_req_t *req, api_req_t *r)
 
 /* ---- POST /api/v1/session ---- */
 
-/* portal, user and whether an admin, from the first row of `res` */
+/* portal, user, whether an admin and the teams (text "1,2"), from the first row of `res` */
 static void read_identity(api_req_t *r, PGresult *res)
 {
     r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     r->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     r->admin = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+    r->teams = h2o_strdup(&r->req->pool, PQgetvalue(res, 0, 3), SIZE_MAX).base;
 }
 
-/* the code is spent whatever happens next; an expired one is refused */
+/* The identity as a JSON object: portalId, userId, role, teamIds. */
+static json_t *identity_json(api_req_t *r)
+{
+    json_t *teams = json_array();
+    for (const char *p = r->teams; p != NULL && *p != '\0';) {
+        json_array_append_new(teams, json_integer(strtoll(p, NULL, 10)));
+        p = strchr(p, ',');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    return json_pack("{s:I,s:I,s:s,s:o}", "portalId", (json_int_t)r->portal_id, "userId", (json_int_t)r->user_id, "role",
+                     r->admin ? "admin" : "member", "teamIds", teams);
+}
+
 static const char session_sql[] =
-    "WITH used AS (DELETE FROM launch_codes WHERE code_hash = $1::bytea RETURNING portal_id, user_id, expires_at > now() AS live), "
-    "s AS (INSERT INTO sessions (portal_id, token_hash, user_id, expires_at) "
-    "SELECT portal_id, $2::bytea, user_id, now() + make_interval(secs => $3::int) FROM used WHERE live "
-    "RETURNING portal_id, user_id) "
-    "SELECT s.portal_id, s.user_id, EXISTS (SELECT 1 FROM portal_admins a WHERE a.portal_id = s.portal_id AND a.user_id = "
-    "s.user_id) "
-    "FROM s";
+    "WITH s AS (INSERT INTO sessions (portal_id, token_hash, user_id, expires_at, hubspot_super_admin, team_ids) "
+    "VALUES ($1::bigint, $2::bytea, $3::bigint, now() + make_interval(secs => $4::int), $5::boolean, $6::bigint[]) "
+    "RETURNING portal_id, user_id, hubspot_super_admin, team_ids) "
+    "SELECT s.portal_id, s.user_id, s.hubspot_super_admin OR EXISTS (SELECT 1 FROM portal_admins a "
+    "WHERE a.portal_id = s.portal_id AND a.user_id = s.user_id), array_to_string(s.team_ids, ',') FROM s";
 
 static void on_session(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
+    json_t *doc;
+
+    if (res == NULL || PQntuples(res) != 1) {
+        send_db_error(r->req, "a session could not be stored", err);
+        return;
+    }
+    read_identity(r, res);
+    gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " session started (%s)", r->portal_id, r->user_id,
+           r->admin ? "admin" : "member");
+    doc = identity_json(r);
+    json_object_set_new(doc, "token", json_string(r->secret));
+    json_object_set_new(doc, "tokenType", json_string("Bearer"));
+    json_object_set_new(doc, "expiresIn", json_integer(gw.config.session_ttl));
+    send_json(r->req, 200, doc);
+}
+
+/* HubSpot's team id: a string of digits (as HubSpot sends ids) or a number; -1 otherwise */
+static int64_t team_id_of(json_t *v)
+{
+    if (json_is_integer(v))
+        return json_integer_value(v) > 0 ? json_integer_value(v) : -1;
+    return json_is_string(v) ? parse_id(json_string_value(v), json_string_length(v)) : -1;
+}
+
+static int cmp_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Answers a failed question to HubSpot's users API. */
+static void user_failed(api_req_t *r, hs_call_t *call)
+{
     h2o_req_t *req = r->req;
+    long status = hs_call_status(call);
+    hs_err_t e = hs_call_error(call);
+    h2o_iovec_t base = base_url(req);
+
+    if (e == HS_ERR_GRANT || (e == HS_ERR_STATUS && (status == 401 || status == 403)))
+        send_err(
+            req, 503, "PortalNeedsReauthorization",
+            "HubSpot did not let the app read who its users are (%s): a portal admin re-installs the app at %.*s/oauth/install",
+            hs_call_message(call), (int)base.len, base.base);
+    else if (e == HS_ERR_STATUS && status == 404)
+        send_err(req, 403, "UnknownUser", "HubSpot does not know user %" PRId64 " in portal %" PRId64, r->user_id, r->portal_id);
+    else
+        send_err(req, e == HS_ERR_NETWORK ? 504 : 502, "HubSpotError",
+                 "HubSpot could not say who you are (%s): open the app again from HubSpot", hs_call_message(call));
+}
+
+/* HubSpot's answer about the user: a super admin or not, and the teams; then the session is stored. */
+static void on_user(hs_call_t *call, void *data)
+{
+    api_req_t *r = data;
+    h2o_req_t *req = r->req;
+    const odata_buf_t *body = hs_call_body(call);
+    json_t *doc, *v;
+    int64_t teams[64];
+    size_t nteams = 0, i;
+    char *teams_text, *o;
+    int super_admin;
+
+    r->call = NULL;
+    if (hs_call_error(call) != HS_OK) {
+        user_failed(r, call);
+        hs_call_destroy(call);
+        return;
+    }
+    doc = json_loadb(body->base, body->len, 0, NULL);
+    hs_call_destroy(call);
+    v = json_object_get(doc, "id");
+    if (!json_is_object(doc) || team_id_of(v) != r->user_id) {
+        json_decref(doc);
+        send_err(req, 502, "HubSpotInvalidAnswer", "HubSpot's users API answered about someone else, or unreadably");
+        return;
+    }
+    super_admin = json_is_true(json_object_get(doc, "superAdmin"));
+    if ((teams[nteams] = team_id_of(json_object_get(doc, "primaryTeamId"))) > 0)
+        ++nteams;
+    json_array_foreach(json_object_get(doc, "secondaryTeamIds"), i, v)
+    {
+        if (nteams == sizeof(teams) / sizeof(teams[0]))
+            break;
+        if ((teams[nteams] = team_id_of(v)) > 0)
+            ++nteams;
+    }
+    json_decref(doc);
+    qsort(teams, nteams, sizeof(teams[0]), cmp_int64);
+    o = teams_text = h2o_mem_alloc_pool(&req->pool, nteams * 21 + 3);
+    *o++ = '{';
+    for (i = 0; i != nteams; ++i)
+        if (i == 0 || teams[i] != teams[i - 1])
+            o += sprintf(o, "%s%" PRId64, o[-1] == '{' ? "" : ",", teams[i]);
+    *o++ = '}';
+    *o = '\0';
+    const char *params[6] = {int_param(req, r->portal_id),   bytea_param(req, r->token_hash, sizeof(r->token_hash)),
+                             int_param(req, r->user_id),     int_param(req, gw.config.session_ttl),
+                             super_admin ? "true" : "false", teams_text};
+    if (store_pg_query(gw.db, session_sql, 6, params, 0, on_session, r) != 0)
+        send_err(req, 500, "InternalError", "out of memory");
+}
+
+/* the code is spent whatever happens next; an expired one is refused */
+static const char launch_use_sql[] =
+    "WITH used AS (DELETE FROM launch_codes WHERE code_hash = $1::bytea RETURNING portal_id, user_id, expires_at > now() AS live) "
+    "SELECT u.portal_id, u.user_id, p.refresh_token_enc, p.needs_reauth FROM used u JOIN portals p ON p.id = u.portal_id "
+    "WHERE u.live";
+
+static void on_launch_used(void *data, PGresult *res, const char *err)
+{
+    api_req_t *r = data;
+    h2o_req_t *req = r->req;
+    unsigned char *blob, *pt = NULL;
+    size_t bloblen = 0, ptlen = 0;
+    store_err_t se;
+    char path[64];
 
     if (res == NULL) {
-        send_db_error(req, "a session could not be stored", err);
+        send_db_error(req, "a launch code could not be read", err);
         return;
     }
     if (PQntuples(res) != 1) {
@@ -436,19 +565,40 @@ static void on_session(void *data, PGresult *res, const char *err)
                  "HubSpot");
         return;
     }
-    read_identity(r, res);
-    gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " session started (%s)", r->portal_id, r->user_id,
-           r->admin ? "admin" : "member");
-    send_json(req, 200,
-              json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "token", r->secret, "tokenType", "Bearer", "expiresIn",
-                        (json_int_t)gw.config.session_ttl, "portalId", (json_int_t)r->portal_id, "userId", (json_int_t)r->user_id,
-                        "role", r->admin ? "admin" : "member"));
+    r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    r->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    blob = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 2), &bloblen);
+    se = blob != NULL ? store_open(gw.keyring, r->portal_id, blob, bloblen, &pt, &ptlen) : STORE_ERR_NOMEM;
+    if (blob != NULL)
+        PQfreemem(blob);
+    if (se == STORE_ERR_NOMEM) {
+        send_err(req, 500, "InternalError", "out of memory");
+        return;
+    }
+    if (se != STORE_OK || strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+        h2o_iovec_t base = base_url(req);
+        if (pt != NULL) {
+            OPENSSL_cleanse(pt, ptlen);
+            free(pt);
+        }
+        send_err(req, 503, "PortalNeedsReauthorization",
+                 "the portal's HubSpot authorisation cannot be used: a portal admin re-installs the app at %.*s/oauth/install",
+                 (int)base.len, base.base);
+        return;
+    }
+    /* who the user is comes from HubSpot */
+    snprintf(path, sizeof(path), "/settings/v3/users/%" PRId64, r->user_id);
+    r->call = hs_call_start(gw.hubspot, r->portal_id, (const char *)pt, "GET", path, NULL, on_user, r);
+    OPENSSL_cleanse(pt, ptlen);
+    free(pt);
+    if (r->call == NULL)
+        send_err(req, 500, "InternalError", "out of memory");
 }
 
 static int on_session_req(h2o_req_t *req, api_req_t *r)
 {
     static const char *const names[] = {"launchCode", NULL};
-    unsigned char code_hash[SHA256_DIGEST_LENGTH], token_hash[SHA256_DIGEST_LENGTH];
+    unsigned char code_hash[SHA256_DIGEST_LENGTH];
     json_t *doc = json_body(req, names);
     const char *code;
 
@@ -462,21 +612,20 @@ static int on_session_req(h2o_req_t *req, api_req_t *r)
     }
     SHA256((const unsigned char *)code, strlen(code), code_hash);
     json_decref(doc);
-    if ((r->secret = new_secret(req, SESSION_PREFIX, token_hash)) == NULL) {
+    if ((r->secret = new_secret(req, SESSION_PREFIX, r->token_hash)) == NULL) {
         send_err(req, 500, "InternalError", "no random numbers");
         return 0;
     }
-    const char *params[3] = {bytea_param(req, code_hash, sizeof(code_hash)), bytea_param(req, token_hash, sizeof(token_hash)),
-                             int_param(req, gw.config.session_ttl)};
-    if (store_pg_query(gw.db, session_sql, 3, params, 0, on_session, r) != 0)
+    const char *params[1] = {bytea_param(req, code_hash, sizeof(code_hash))};
+    if (store_pg_query(gw.db, launch_use_sql, 1, params, 0, on_launch_used, r) != 0)
         send_err(req, 500, "InternalError", "out of memory");
     return 0;
 }
 
 /* ---- sessions ---- */
 
-static const char whoami_sql[] = "SELECT s.portal_id, s.user_id, EXISTS (SELECT 1 FROM portal_admins a WHERE a.portal_id = "
-                                 "s.portal_id AND a.user_id = s.user_id) "
+static const char whoami_sql[] = "SELECT s.portal_id, s.user_id, s.hubspot_super_admin OR EXISTS (SELECT 1 FROM portal_admins a "
+                                 "WHERE a.portal_id = s.portal_id AND a.user_id = s.user_id), array_to_string(s.team_ids, ',') "
                                  "FROM sessions s WHERE s.token_hash = $1::bytea AND s.expires_at > now()";
 
 static void on_whoami(void *data, PGresult *res, const char *err)
@@ -524,9 +673,7 @@ static int with_session(h2o_req_t *req, api_req_t *r, void (*then)(api_req_t *r)
 
 static void me(api_req_t *r)
 {
-    send_json(r->req, 200,
-              json_pack("{s:I,s:I,s:s}", "portalId", (json_int_t)r->portal_id, "userId", (json_int_t)r->user_id, "role",
-                        r->admin ? "admin" : "member"));
+    send_json(r->req, 200, identity_json(r));
 }
 
 /* ---- DELETE /api/v1/portal: the uninstall ---- */
@@ -644,6 +791,8 @@ static void api_req_dispose(void *p)
     api_req_t *r = p;
     hs_oauth_revoke_destroy(r->revoke);
     r->revoke = NULL;
+    hs_call_destroy(r->call);
+    r->call = NULL;
     json_decref(r->body);
     r->body = NULL;
 }

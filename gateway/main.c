@@ -112,7 +112,8 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     c->hubspot_auth_url = env_or("GATEWAY_HUBSPOT_AUTH_URL", "https://app.hubspot.com");
     c->oauth_scopes = env_or("GATEWAY_OAUTH_SCOPES", "oauth crm.objects.contacts.read crm.objects.companies.read "
                                                      "crm.objects.deals.read tickets crm.schemas.contacts.read "
-                                                     "crm.schemas.companies.read crm.schemas.deals.read");
+                                                     "crm.schemas.companies.read crm.schemas.deals.read settings.users.read "
+                                                     "settings.users.teams.read");
     c->oauth_optional_scopes =
         env_or("GATEWAY_OAUTH_OPTIONAL_SCOPES", "crm.objects.custom.read crm.schemas.custom.read crm.objects.owners.read");
     c->client_id = env_or("GATEWAY_HUBSPOT_CLIENT_ID", NULL);

@@ -12,7 +12,7 @@ CID=api-test-client
 CSECRET=api-test-secret
 RT=api-test-refresh-token
 "$GW_BUILD_DIR/hubspot-sim" --listen 127.0.0.1:0 --seed 5 --portal-id "$HUB" --client-id "$CID" --client-secret "$CSECRET" \
-    --refresh-token "$RT" --contacts 20 --companies 2 --deals 2 --tickets 2 \
+    --refresh-token "$RT" --contacts 20 --companies 2 --deals 2 --tickets 2 --users 5 --teams 2 --user-super-admin 4 \
     --rate-ten-secondly 0 --rate-secondly-search 0 >"$T_DIR/sim.out" 2>"$T_DIR/sim.log" &
 SIM_PID=$!
 SIM_URL=$(gw_wait_line "$T_DIR/sim.out" '^hubspot-sim listening' | sed 's/.*listening on \([^ ]*\).*/\1/')
@@ -119,13 +119,27 @@ admin=$(jq -r .token "$T_DIR/b")
 st=$(session "$code")
 t_is "$st $(err_code)" "401 LaunchCodeInvalid" "a launch code works once"
 st=$(me "$admin")
-t_is "$st $(jq -c . "$T_DIR/b")" "200 {\"portalId\":$HUB,\"userId\":1,\"role\":\"admin\"}" "GET /api/v1/me"
+t_is "$st $(jq -c -S . "$T_DIR/b")" "200 {\"portalId\":$HUB,\"role\":\"admin\",\"teamIds\":[101],\"userId\":1}" \
+    "GET /api/v1/me: the portal, the user, the role, the user's HubSpot teams"
 grep -qi '^cache-control: no-store' "$T_DIR/h"; t_ok $? "answers are not cached"
 out=$(ctl launch --portal "$HUB" --user 2 --public-url "$GW_URL/")
 [[ $out == "$GW_URL/app/#launch="* ]]; t_ok $? "gatewayctl launch prints a launch URL"
+users_before=$(curl -s "$SIM_URL/__sim/stats" | jq .requests.settings_users)
 st=$(session "${out#*#launch=}")
-t_is "$st $(jq -r .role "$T_DIR/b")" "200 member" "it opens a session; user 2 is a member"
+t_is "$st $(jq -c '[.role, .teamIds]' "$T_DIR/b")" '200 ["member",[101,102]]' \
+    "it opens a session; user 2 is a member of HubSpot teams 102 and 101"
 member=$(jq -r .token "$T_DIR/b")
+t_is "$(curl -s "$SIM_URL/__sim/stats" | jq .requests.settings_users)" "$((users_before + 1))" "who the user is came from HubSpot's users API"
+out=$(ctl launch --portal "$HUB" --user 4)
+st=$(session "${out#*#launch=}")
+t_is "$st $(jq -c '[.role, .teamIds]' "$T_DIR/b")" '200 ["admin",[102]]' "a HubSpot super admin is an admin of the connector"
+super=$(jq -r .token "$T_DIR/b")
+st=$(me "$super")
+t_is "$st $(jq -r .role "$T_DIR/b")" "200 admin" "and stays one for the session"
+out=$(ctl launch --portal "$HUB" --user 9)
+st=$(session "${out#*#launch=}")
+t_is "$st $(err_code)" "403 UnknownUser" "a user HubSpot does not know in the portal: 403"
+t_is "$(sql "SELECT count(*) FROM sessions WHERE user_id = 9")" 0 "and no session"
 ctl launch --portal 999999 --user 2 >/dev/null 2>"$T_DIR/err"
 t_is "$? $(grep -c 'no portal 999999' "$T_DIR/err")" "1 1" "gatewayctl launch for a portal without the app: exit 1"
 out=$(ctl launch --portal "$HUB" --user 2)
@@ -189,7 +203,7 @@ rows_of() { # rows_of PORTAL: the portal's row count in every table with a porta
 other_before=$(rows_of "$OTHER")
 st=$(http DELETE "$GW_URL/api/v1/portal" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' --data-raw "{\"confirmPortalId\":$HUB}")
 t_is "$st $(jq -c '[.portalId, .revokedAtHubSpot, .removed.portals, .removed.data_sources, .removed.access_tokens, .removed.data_source_shares, .removed.portal_admins, .removed.sessions]' "$T_DIR/b")" \
-    "200 [$HUB,true,1,1,1,1,1,2]" "an admin uninstalls: 200, the grant revoked, the rows removed per table"
+    "200 [$HUB,true,1,1,1,1,1,3]" "an admin uninstalls: 200, the grant revoked, the rows removed per table"
 st=$(http GET "$SIM_URL/oauth/v1/refresh-tokens/$RT")
 t_is "$st" 404 "HubSpot no longer knows the portal's refresh token"
 t_is "$(rows_of "$HUB" | awk '$2 != 0' | wc -l)" 0 "no row of the portal is left in any table with a portal_id column, nor in portals"
@@ -202,7 +216,7 @@ grep -q "portal=$HUB uninstalled by user=1 (grant revoked at HubSpot)" "$T_DIR/g
 
 # ---- nothing secret in the log ----
 leaks=0
-for s in "$RT" "$code" "$admin" "$member" "$TOKEN" "$CSECRET"; do
+for s in "$RT" "$code" "$admin" "$member" "$super" "$TOKEN" "$CSECRET"; do
     grep -qF -- "$s" "$T_DIR/gateway.log" && { echo "# in the log: ${s:0:8}..."; leaks=$((leaks + 1)); }
 done
 t_is "$leaks" 0 "no refresh token, launch code, session, access token or secret in the gateway's log"

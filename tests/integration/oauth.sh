@@ -79,7 +79,7 @@ st=$(http GET "$GW_URL/oauth/install")
 t_is "$st" 302 "/oauth/install redirects"
 loc=$(header location "$T_DIR/h")
 port=${GW_URL##*:}
-want="$SIM_URL/oauth/authorize?client_id=$CID&redirect_uri=http%3A%2F%2F127.0.0.1%3A$port%2Foauth%2Fcallback&scope=oauth%20crm.objects.contacts.read%20crm.objects.companies.read%20crm.objects.deals.read%20tickets%20crm.schemas.contacts.read%20crm.schemas.companies.read%20crm.schemas.deals.read&optional_scope=crm.objects.custom.read%20crm.schemas.custom.read%20crm.objects.owners.read&state="
+want="$SIM_URL/oauth/authorize?client_id=$CID&redirect_uri=http%3A%2F%2F127.0.0.1%3A$port%2Foauth%2Fcallback&scope=oauth%20crm.objects.contacts.read%20crm.objects.companies.read%20crm.objects.deals.read%20tickets%20crm.schemas.contacts.read%20crm.schemas.companies.read%20crm.schemas.deals.read%20settings.users.read%20settings.users.teams.read&optional_scope=crm.objects.custom.read%20crm.schemas.custom.read%20crm.objects.owners.read&state="
 t_is "${loc%%state=*}state=" "$want" "to HubSpot's authorization page: client id, redirect URI, required and optional scopes"
 state=${loc##*state=}
 t_ok "$([ ${#state} -ge 40 ] && echo 0 || echo 1)" "with a state"
@@ -101,7 +101,7 @@ cp "$T_DIR/b" "$T_DIR/installed.html"
 t_is "$(sql "SELECT refresh_token_key_id, installed_by_user_id, hub_domain, needs_reauth FROM portals WHERE id = $HUB")" \
     "1|1|sim-portal-$HUB.hubspot.com|f" "portal row: sealed with key 1, installed by the simulator's user 1, its domain"
 t_is "$(sql "SELECT array_to_string(scopes, ' ') FROM portals WHERE id = $HUB")" \
-    "oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read tickets crm.schemas.contacts.read crm.schemas.companies.read crm.schemas.deals.read" \
+    "oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read tickets crm.schemas.contacts.read crm.schemas.companies.read crm.schemas.deals.read settings.users.read settings.users.teams.read" \
     "the granted scopes are stored"
 t_is "$(sql "SELECT portal_id, user_id, granted_by IS NULL FROM portal_admins")" "$HUB|1|t" "the installing user is the portal's admin"
 rt1=$(refresh_token "$HUB" "$GATEWAY_MASTER_KEY_FILE")

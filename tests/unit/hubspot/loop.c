@@ -126,6 +126,8 @@ int main(void)
     ok(strcmp(trace, "deba") == 0, "and nothing runs twice (%s)", trace);
 
     hs_loop_destroy(loop);
+    h2o_evloop_run(ev, 0); /* releases the sockets closed above */
+    h2o_evloop_destroy(ev);
     free(a);
     free(b);
     free(c);
