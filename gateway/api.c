@@ -29,7 +29,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include "gateway/gateway.h"
-#include "hubspot/oauth.h"
+#include "gateway/api.h"
 
 #define API_BODY_MAX (64 * 1024)
 #define SIGNATURE_WINDOW_MS (5 * 60 * 1000)
@@ -37,20 +37,6 @@
 #define SECRET_BYTES 32
 #define SESSION_PREFIX "hsods_"
 #define TOKEN_TEXT_MAX 128
-
-typedef struct st_api_req_t {
-    h2o_req_t *req;
-    int64_t portal_id, user_id;
-    int admin;
-    void (*then)(struct st_api_req_t *r); /* what an authenticated request does */
-    char *secret;                         /* a code or token to show once (in the pool) */
-    json_t *body;                         /* the request's JSON body, when it has one */
-    const char *teams;                    /* the user's HubSpot team ids, "1,2" (in the pool) */
-    unsigned char token_hash[32];         /* of the session being made (SHA-256) */
-    hs_call_t *call;                      /* asking HubSpot who the user is */
-    hs_oauth_revoke_t *revoke;
-    int revoked;
-} api_req_t;
 
 /* ---- answers ---- */
 
@@ -60,7 +46,7 @@ static void add_header(h2o_req_t *req, const h2o_token_t *token, const char *val
 }
 
 /* Sends `doc` (stolen) as the JSON answer. */
-static void send_json(h2o_req_t *req, int status, json_t *doc)
+void gw_api_send_json(h2o_req_t *req, int status, json_t *doc)
 {
     char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
@@ -81,9 +67,7 @@ static void send_json(h2o_req_t *req, int status, json_t *doc)
     h2o_send_inline(req, body.base, body.len);
 }
 
-static void send_err(h2o_req_t *req, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void send_err(h2o_req_t *req, int status, const char *code, const char *fmt, ...)
+void gw_api_send_err(h2o_req_t *req, int status, const char *code, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -92,13 +76,13 @@ static void send_err(h2o_req_t *req, int status, const char *code, const char *f
     va_end(ap);
     if (status == 401)
         add_header(req, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer realm=\"HubSpot OData admin\"");
-    send_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+    gw_api_send_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
-static void send_db_error(h2o_req_t *req, const char *what, const char *err)
+void gw_api_send_db_error(h2o_req_t *req, const char *what, const char *err)
 {
     gw_log(GW_LOG_ERROR, "api", "%s: %s", what, err != NULL ? err : "unexpected answer");
-    send_err(req, 503, "ServiceUnavailable", "the gateway's database is unavailable; try again shortly");
+    gw_api_send_err(req, 503, "ServiceUnavailable", "the gateway's database is unavailable; try again shortly");
 }
 
 /* ---- helpers ---- */
@@ -142,7 +126,7 @@ static char *new_secret(h2o_req_t *req, const char *prefix, unsigned char hash[S
 }
 
 /* "\x<hex>": a bytea parameter in text form, in the pool. */
-static const char *bytea_param(h2o_req_t *req, const unsigned char *p, size_t n)
+const char *gw_api_bytea_param(h2o_req_t *req, const unsigned char *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     char *out = h2o_mem_alloc_pool(&req->pool, 2 * n + 3), *o = out;
@@ -156,7 +140,7 @@ static const char *bytea_param(h2o_req_t *req, const unsigned char *p, size_t n)
     return out;
 }
 
-static const char *int_param(h2o_req_t *req, int64_t v)
+const char *gw_api_int_param(h2o_req_t *req, int64_t v)
 {
     char *out = h2o_mem_alloc_pool(&req->pool, 24);
     snprintf(out, 24, "%" PRId64, v);
@@ -164,7 +148,7 @@ static const char *int_param(h2o_req_t *req, int64_t v)
 }
 
 /* A positive decimal id of at most 18 digits; -1 otherwise. */
-static int64_t parse_id(const char *s, size_t n)
+int64_t gw_api_parse_id(const char *s, size_t n)
 {
     int64_t v = 0;
     if (n == 0 || n > 18)
@@ -199,7 +183,7 @@ static const char *query_param(h2o_req_t *req, const char *name, size_t *len)
  * The request body as a JSON object with exactly the members `names` (NULL-terminated), or NULL after
  * answering 400/413/415.
  */
-static json_t *json_body(h2o_req_t *req, const char *const *names)
+json_t *gw_api_json_body(h2o_req_t *req, const char *const *names)
 {
     const h2o_iovec_t *ct = find_header(req, H2O_STRLIT("content-type"));
     json_error_t jerr;
@@ -208,21 +192,21 @@ static json_t *json_body(h2o_req_t *req, const char *const *names)
     json_t *v;
 
     if (req->entity.len > API_BODY_MAX) {
-        send_err(req, 413, "PayloadTooLarge", "the request body is larger than %d bytes", API_BODY_MAX);
+        gw_api_send_err(req, 413, "PayloadTooLarge", "the request body is larger than %d bytes", API_BODY_MAX);
         return NULL;
     }
     if (ct == NULL || ct->len < 16 || strncasecmp(ct->base, "application/json", 16) != 0 ||
         (ct->len > 16 && ct->base[16] != ';' && ct->base[16] != ' ')) {
-        send_err(req, 415, "UnsupportedMediaType", "the request body must be JSON (Content-Type: application/json)");
+        gw_api_send_err(req, 415, "UnsupportedMediaType", "the request body must be JSON (Content-Type: application/json)");
         return NULL;
     }
     if ((doc = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
-        send_err(req, 400, "InvalidJson", "the request body is not valid JSON: %s", jerr.text);
+        gw_api_send_err(req, 400, "InvalidJson", "the request body is not valid JSON: %s", jerr.text);
         return NULL;
     }
     if (!json_is_object(doc)) {
         json_decref(doc);
-        send_err(req, 400, "InvalidRequest", "the request body must be a JSON object");
+        gw_api_send_err(req, 400, "InvalidRequest", "the request body must be a JSON object");
         return NULL;
     }
     json_object_foreach(doc, key, v)
@@ -231,7 +215,7 @@ static json_t *json_body(h2o_req_t *req, const char *const *names)
         for (n = names; *n != NULL && strcmp(*n, key) != 0; ++n)
             ;
         if (*n == NULL) {
-            send_err(req, 400, "UnknownProperty", "unknown property \"%.100s\"", key);
+            gw_api_send_err(req, 400, "UnknownProperty", "unknown property \"%.100s\"", key);
             json_decref(doc);
             return NULL;
         }
@@ -284,11 +268,11 @@ static int check_signature(h2o_req_t *req, unsigned char sig_hash[SHA256_DIGEST_
     h2o_iovec_t uri;
 
     if (gw.config.client_secret == NULL || gw.config.client_secret[0] == '\0') {
-        send_err(req, 503, "AppNotConfigured", "the gateway has no HubSpot app secret to check HubSpot's signature with");
+        gw_api_send_err(req, 503, "AppNotConfigured", "the gateway has no HubSpot app secret to check HubSpot's signature with");
         return -1;
     }
     if (sig == NULL || ts == NULL) {
-        send_err(req, 401, "SignatureRequired", "this call must come from HubSpot, signed (X-HubSpot-Signature-v3)");
+        gw_api_send_err(req, 401, "SignatureRequired", "this call must come from HubSpot, signed (X-HubSpot-Signature-v3)");
         return -1;
     }
     for (size_t i = 0; i < ts->len && i < 16; ++i) {
@@ -301,8 +285,8 @@ static int check_signature(h2o_req_t *req, unsigned char sig_hash[SHA256_DIGEST_
     clock_gettime(CLOCK_REALTIME, &now);
     now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     if (ts->len == 0 || ts->len > 16 || t <= 0 || now_ms - t > SIGNATURE_WINDOW_MS || t - now_ms > SIGNATURE_WINDOW_MS) {
-        send_err(req, 401, "SignatureExpired",
-                 "the request's timestamp is missing or more than five minutes away from the gateway's clock");
+        gw_api_send_err(req, 401, "SignatureExpired",
+                        "the request's timestamp is missing or more than five minutes away from the gateway's clock");
         return -1;
     }
     uri = signed_uri(req);
@@ -316,14 +300,14 @@ static int check_signature(h2o_req_t *req, unsigned char sig_hash[SHA256_DIGEST_
     memcpy(o, ts->base, ts->len);
     if (HMAC(EVP_sha256(), gw.config.client_secret, (int)strlen(gw.config.client_secret), (const unsigned char *)msg, n, mac,
              &maclen) == NULL) {
-        send_err(req, 500, "InternalError", "the signature could not be computed");
+        gw_api_send_err(req, 500, "InternalError", "the signature could not be computed");
         return -1;
     }
     h2o_base64_encode(want, mac, maclen, 0);
     if (sig->len != strlen(want) || CRYPTO_memcmp(sig->base, want, sig->len) != 0) {
         gw_log(GW_LOG_WARN, "api", "a request to %.*s had a wrong HubSpot signature", (int)req->path_normalized.len,
                req->path_normalized.base);
-        send_err(req, 401, "SignatureInvalid", "HubSpot's signature of this request does not match");
+        gw_api_send_err(req, 401, "SignatureInvalid", "HubSpot's signature of this request does not match");
         return -1;
     }
     SHA256((const unsigned char *)sig->base, sig->len, sig_hash);
@@ -349,31 +333,31 @@ static void on_launch(void *data, PGresult *res, const char *err)
     h2o_req_t *req = r->req;
 
     if (res == NULL || PQntuples(res) != 1) {
-        send_db_error(req, "a launch could not be stored", err);
+        gw_api_send_db_error(req, "a launch could not be stored", err);
         return;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
         gw_log(GW_LOG_WARN, "api", "portal=%" PRId64 " user=%" PRId64 " a signed launch request was replayed", r->portal_id,
                r->user_id);
-        send_err(req, 401, "SignatureReplayed", "this signed request was already used");
+        gw_api_send_err(req, 401, "SignatureReplayed", "this signed request was already used");
         return;
     }
     if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
         h2o_iovec_t base = base_url(req);
-        send_err(req, 404, "PortalNotInstalled",
-                 "the app is not installed in HubSpot portal %" PRId64 ": a portal admin installs it at %.*s/oauth/install",
-                 r->portal_id, (int)base.len, base.base);
+        gw_api_send_err(req, 404, "PortalNotInstalled",
+                        "the app is not installed in HubSpot portal %" PRId64 ": a portal admin installs it at %.*s/oauth/install",
+                        r->portal_id, (int)base.len, base.base);
         return;
     }
     if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
-        send_db_error(req, "a launch code was not stored", NULL);
+        gw_api_send_db_error(req, "a launch code was not stored", NULL);
         return;
     }
     h2o_iovec_t base = base_url(req);
     gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " launch", r->portal_id, r->user_id);
     char *url = h2o_mem_alloc_pool(&req->pool, base.len + strlen(r->secret) + 32);
     sprintf(url, "%.*s/app/#launch=%s", (int)base.len, base.base, r->secret);
-    send_json(req, 200, json_pack("{s:s,s:i}", "launchUrl", url, "expiresIn", LAUNCH_TTL_S));
+    gw_api_send_json(req, 200, json_pack("{s:s,s:i}", "launchUrl", url, "expiresIn", LAUNCH_TTL_S));
 }
 
 static int on_launch_req(h2o_req_t *req, api_req_t *r)
@@ -383,24 +367,25 @@ static int on_launch_req(h2o_req_t *req, api_req_t *r)
     size_t n;
 
     if (req->entity.len > API_BODY_MAX) {
-        send_err(req, 413, "PayloadTooLarge", "the request body is larger than %d bytes", API_BODY_MAX);
+        gw_api_send_err(req, 413, "PayloadTooLarge", "the request body is larger than %d bytes", API_BODY_MAX);
         return 0;
     }
     if (check_signature(req, sig_hash) != 0)
         return 0;
-    if ((v = query_param(req, "portalId", &n)) == NULL || (r->portal_id = parse_id(v, n)) < 0 ||
-        (v = query_param(req, "userId", &n)) == NULL || (r->user_id = parse_id(v, n)) < 0) {
-        send_err(req, 400, "InvalidRequest", "the query must name the HubSpot portal and user (portalId, userId)");
+    if ((v = query_param(req, "portalId", &n)) == NULL || (r->portal_id = gw_api_parse_id(v, n)) < 0 ||
+        (v = query_param(req, "userId", &n)) == NULL || (r->user_id = gw_api_parse_id(v, n)) < 0) {
+        gw_api_send_err(req, 400, "InvalidRequest", "the query must name the HubSpot portal and user (portalId, userId)");
         return 0;
     }
     if ((r->secret = new_secret(req, "", code_hash)) == NULL) {
-        send_err(req, 500, "InternalError", "no random numbers");
+        gw_api_send_err(req, 500, "InternalError", "no random numbers");
         return 0;
     }
-    const char *params[5] = {bytea_param(req, sig_hash, sizeof(sig_hash)), bytea_param(req, code_hash, sizeof(code_hash)),
-                             int_param(req, r->user_id), int_param(req, r->portal_id), int_param(req, LAUNCH_TTL_S)};
+    const char *params[5] = {gw_api_bytea_param(req, sig_hash, sizeof(sig_hash)),
+                             gw_api_bytea_param(req, code_hash, sizeof(code_hash)), gw_api_int_param(req, r->user_id),
+                             gw_api_int_param(req, r->portal_id), gw_api_int_param(req, LAUNCH_TTL_S)};
     if (store_pg_query(gw.db, launch_sql, 5, params, 0, on_launch, r) != 0)
-        send_err(req, 500, "InternalError", "out of memory");
+        gw_api_send_err(req, 500, "InternalError", "out of memory");
     return 0;
 }
 
@@ -441,7 +426,7 @@ static void on_session(void *data, PGresult *res, const char *err)
     json_t *doc;
 
     if (res == NULL || PQntuples(res) != 1) {
-        send_db_error(r->req, "a session could not be stored", err);
+        gw_api_send_db_error(r->req, "a session could not be stored", err);
         return;
     }
     read_identity(r, res);
@@ -451,7 +436,7 @@ static void on_session(void *data, PGresult *res, const char *err)
     json_object_set_new(doc, "token", json_string(r->secret));
     json_object_set_new(doc, "tokenType", json_string("Bearer"));
     json_object_set_new(doc, "expiresIn", json_integer(gw.config.session_ttl));
-    send_json(r->req, 200, doc);
+    gw_api_send_json(r->req, 200, doc);
 }
 
 /* HubSpot's team id: a string of digits (as HubSpot sends ids) or a number; -1 otherwise */
@@ -459,7 +444,7 @@ static int64_t team_id_of(json_t *v)
 {
     if (json_is_integer(v))
         return json_integer_value(v) > 0 ? json_integer_value(v) : -1;
-    return json_is_string(v) ? parse_id(json_string_value(v), json_string_length(v)) : -1;
+    return json_is_string(v) ? gw_api_parse_id(json_string_value(v), json_string_length(v)) : -1;
 }
 
 static int cmp_int64(const void *a, const void *b)
@@ -477,15 +462,16 @@ static void user_failed(api_req_t *r, hs_call_t *call)
     h2o_iovec_t base = base_url(req);
 
     if (e == HS_ERR_GRANT || (e == HS_ERR_STATUS && (status == 401 || status == 403)))
-        send_err(
+        gw_api_send_err(
             req, 503, "PortalNeedsReauthorization",
             "HubSpot did not let the app read who its users are (%s): a portal admin re-installs the app at %.*s/oauth/install",
             hs_call_message(call), (int)base.len, base.base);
     else if (e == HS_ERR_STATUS && status == 404)
-        send_err(req, 403, "UnknownUser", "HubSpot does not know user %" PRId64 " in portal %" PRId64, r->user_id, r->portal_id);
+        gw_api_send_err(req, 403, "UnknownUser", "HubSpot does not know user %" PRId64 " in portal %" PRId64, r->user_id,
+                        r->portal_id);
     else
-        send_err(req, e == HS_ERR_NETWORK ? 504 : 502, "HubSpotError",
-                 "HubSpot could not say who you are (%s): open the app again from HubSpot", hs_call_message(call));
+        gw_api_send_err(req, e == HS_ERR_NETWORK ? 504 : 502, "HubSpotError",
+                        "HubSpot could not say who you are (%s): open the app again from HubSpot", hs_call_message(call));
 }
 
 /* HubSpot's answer about the user: a super admin or not, and the teams; then the session is stored. */
@@ -511,7 +497,7 @@ static void on_user(hs_call_t *call, void *data)
     v = json_object_get(doc, "id");
     if (!json_is_object(doc) || team_id_of(v) != r->user_id) {
         json_decref(doc);
-        send_err(req, 502, "HubSpotInvalidAnswer", "HubSpot's users API answered about someone else, or unreadably");
+        gw_api_send_err(req, 502, "HubSpotInvalidAnswer", "HubSpot's users API answered about someone else, or unreadably");
         return;
     }
     super_admin = json_is_true(json_object_get(doc, "superAdmin"));
@@ -533,11 +519,11 @@ static void on_user(hs_call_t *call, void *data)
             o += sprintf(o, "%s%" PRId64, o[-1] == '{' ? "" : ",", teams[i]);
     *o++ = '}';
     *o = '\0';
-    const char *params[6] = {int_param(req, r->portal_id),   bytea_param(req, r->token_hash, sizeof(r->token_hash)),
-                             int_param(req, r->user_id),     int_param(req, gw.config.session_ttl),
-                             super_admin ? "true" : "false", teams_text};
+    const char *params[6] = {gw_api_int_param(req, r->portal_id), gw_api_bytea_param(req, r->token_hash, sizeof(r->token_hash)),
+                             gw_api_int_param(req, r->user_id),   gw_api_int_param(req, gw.config.session_ttl),
+                             super_admin ? "true" : "false",      teams_text};
     if (store_pg_query(gw.db, session_sql, 6, params, 0, on_session, r) != 0)
-        send_err(req, 500, "InternalError", "out of memory");
+        gw_api_send_err(req, 500, "InternalError", "out of memory");
 }
 
 /* the code is spent whatever happens next; an expired one is refused */
@@ -556,13 +542,13 @@ static void on_launch_used(void *data, PGresult *res, const char *err)
     char path[64];
 
     if (res == NULL) {
-        send_db_error(req, "a launch code could not be read", err);
+        gw_api_send_db_error(req, "a launch code could not be read", err);
         return;
     }
     if (PQntuples(res) != 1) {
-        send_err(req, 401, "LaunchCodeInvalid",
-                 "this launch link is not valid: it was used already or is more than a minute old; open the app again from "
-                 "HubSpot");
+        gw_api_send_err(req, 401, "LaunchCodeInvalid",
+                        "this launch link is not valid: it was used already or is more than a minute old; open the app again from "
+                        "HubSpot");
         return;
     }
     r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -572,7 +558,7 @@ static void on_launch_used(void *data, PGresult *res, const char *err)
     if (blob != NULL)
         PQfreemem(blob);
     if (se == STORE_ERR_NOMEM) {
-        send_err(req, 500, "InternalError", "out of memory");
+        gw_api_send_err(req, 500, "InternalError", "out of memory");
         return;
     }
     if (se != STORE_OK || strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
@@ -581,9 +567,10 @@ static void on_launch_used(void *data, PGresult *res, const char *err)
             OPENSSL_cleanse(pt, ptlen);
             free(pt);
         }
-        send_err(req, 503, "PortalNeedsReauthorization",
-                 "the portal's HubSpot authorisation cannot be used: a portal admin re-installs the app at %.*s/oauth/install",
-                 (int)base.len, base.base);
+        gw_api_send_err(
+            req, 503, "PortalNeedsReauthorization",
+            "the portal's HubSpot authorisation cannot be used: a portal admin re-installs the app at %.*s/oauth/install",
+            (int)base.len, base.base);
         return;
     }
     /* who the user is comes from HubSpot */
@@ -592,14 +579,14 @@ static void on_launch_used(void *data, PGresult *res, const char *err)
     OPENSSL_cleanse(pt, ptlen);
     free(pt);
     if (r->call == NULL)
-        send_err(req, 500, "InternalError", "out of memory");
+        gw_api_send_err(req, 500, "InternalError", "out of memory");
 }
 
 static int on_session_req(h2o_req_t *req, api_req_t *r)
 {
     static const char *const names[] = {"launchCode", NULL};
     unsigned char code_hash[SHA256_DIGEST_LENGTH];
-    json_t *doc = json_body(req, names);
+    json_t *doc = gw_api_json_body(req, names);
     const char *code;
 
     if (doc == NULL)
@@ -607,18 +594,18 @@ static int on_session_req(h2o_req_t *req, api_req_t *r)
     code = json_string_value(json_object_get(doc, "launchCode"));
     if (code == NULL || strlen(code) == 0 || strlen(code) > TOKEN_TEXT_MAX) {
         json_decref(doc);
-        send_err(req, 400, "InvalidRequest", "launchCode must be the code of a launch link");
+        gw_api_send_err(req, 400, "InvalidRequest", "launchCode must be the code of a launch link");
         return 0;
     }
     SHA256((const unsigned char *)code, strlen(code), code_hash);
     json_decref(doc);
     if ((r->secret = new_secret(req, SESSION_PREFIX, r->token_hash)) == NULL) {
-        send_err(req, 500, "InternalError", "no random numbers");
+        gw_api_send_err(req, 500, "InternalError", "no random numbers");
         return 0;
     }
-    const char *params[1] = {bytea_param(req, code_hash, sizeof(code_hash))};
+    const char *params[1] = {gw_api_bytea_param(req, code_hash, sizeof(code_hash))};
     if (store_pg_query(gw.db, launch_use_sql, 1, params, 0, on_launch_used, r) != 0)
-        send_err(req, 500, "InternalError", "out of memory");
+        gw_api_send_err(req, 500, "InternalError", "out of memory");
     return 0;
 }
 
@@ -633,11 +620,11 @@ static void on_whoami(void *data, PGresult *res, const char *err)
     api_req_t *r = data;
 
     if (res == NULL) {
-        send_db_error(r->req, "a session could not be read", err);
+        gw_api_send_db_error(r->req, "a session could not be read", err);
         return;
     }
     if (PQntuples(res) != 1) {
-        send_err(r->req, 401, "SessionInvalid", "the session has ended or is not valid: open the app again from HubSpot");
+        gw_api_send_err(r->req, 401, "SessionInvalid", "the session has ended or is not valid: open the app again from HubSpot");
         return;
     }
     read_identity(r, res);
@@ -652,7 +639,7 @@ static int with_session(h2o_req_t *req, api_req_t *r, void (*then)(api_req_t *r)
     unsigned char hash[SHA256_DIGEST_LENGTH];
 
     if (auth == NULL || auth->len < 7 || strncasecmp(auth->base, "Bearer ", 7) != 0) {
-        send_err(req, 401, "SessionRequired", "a session token is required (Authorization: Bearer ...)");
+        gw_api_send_err(req, 401, "SessionRequired", "a session token is required (Authorization: Bearer ...)");
         return 0;
     }
     const char *tok = auth->base + 7;
@@ -660,20 +647,20 @@ static int with_session(h2o_req_t *req, api_req_t *r, void (*then)(api_req_t *r)
     while (n > 0 && *tok == ' ')
         ++tok, --n;
     if (n <= plen || n > TOKEN_TEXT_MAX || memcmp(tok, SESSION_PREFIX, plen) != 0) {
-        send_err(req, 401, "SessionInvalid", "the session has ended or is not valid: open the app again from HubSpot");
+        gw_api_send_err(req, 401, "SessionInvalid", "the session has ended or is not valid: open the app again from HubSpot");
         return 0;
     }
     SHA256((const unsigned char *)tok, n, hash);
     r->then = then;
-    const char *params[1] = {bytea_param(req, hash, sizeof(hash))};
+    const char *params[1] = {gw_api_bytea_param(req, hash, sizeof(hash))};
     if (store_pg_query(gw.db, whoami_sql, 1, params, 0, on_whoami, r) != 0)
-        send_err(req, 500, "InternalError", "out of memory");
+        gw_api_send_err(req, 500, "InternalError", "out of memory");
     return 0;
 }
 
 static void me(api_req_t *r)
 {
-    send_json(r->req, 200, identity_json(r));
+    gw_api_send_json(r->req, 200, identity_json(r));
 }
 
 /* ---- DELETE /api/v1/portal: the uninstall ---- */
@@ -685,11 +672,11 @@ static void on_removed(void *data, PGresult *res, const char *err)
     int i;
 
     if (res == NULL) {
-        send_db_error(r->req, "a portal could not be removed", err);
+        gw_api_send_db_error(r->req, "a portal could not be removed", err);
         return;
     }
     if (PQntuples(res) == 0) {
-        send_err(r->req, 404, "PortalNotInstalled", "the portal was removed already");
+        gw_api_send_err(r->req, 404, "PortalNotInstalled", "the portal was removed already");
         return;
     }
     removed = json_object();
@@ -697,15 +684,16 @@ static void on_removed(void *data, PGresult *res, const char *err)
         json_object_set_new(removed, PQgetvalue(res, i, 0), json_integer(strtoll(PQgetvalue(res, i, 1), NULL, 10)));
     gw_log(GW_LOG_WARN, "api", "portal=%" PRId64 " uninstalled by user=%" PRId64 " (grant %s at HubSpot)", r->portal_id, r->user_id,
            r->revoked ? "revoked" : "not revoked: it could not be opened");
-    send_json(r->req, 200,
-              json_pack("{s:I,s:b,s:o}", "portalId", (json_int_t)r->portal_id, "revokedAtHubSpot", r->revoked, "removed", removed));
+    gw_api_send_json(
+        r->req, 200,
+        json_pack("{s:I,s:b,s:o}", "portalId", (json_int_t)r->portal_id, "revokedAtHubSpot", r->revoked, "removed", removed));
 }
 
 static void remove_rows(api_req_t *r)
 {
-    const char *params[1] = {int_param(r->req, r->portal_id)};
+    const char *params[1] = {gw_api_int_param(r->req, r->portal_id)};
     if (store_pg_query(gw.db, "SELECT table_name, removed FROM portal_remove($1::bigint)", 1, params, 0, on_removed, r) != 0)
-        send_err(r->req, 500, "InternalError", "out of memory");
+        gw_api_send_err(r->req, 500, "InternalError", "out of memory");
 }
 
 static void on_revoked(hs_oauth_revoke_t *x, void *data)
@@ -716,8 +704,8 @@ static void on_revoked(hs_oauth_revoke_t *x, void *data)
     if (e != HS_OK) {
         gw_log(GW_LOG_WARN, "api", "portal=%" PRId64 " uninstall stopped: the grant could not be revoked at HubSpot: %s",
                r->portal_id, hs_oauth_revoke_message(x));
-        send_err(r->req, e == HS_ERR_NETWORK ? 504 : 502, "HubSpotError", "%s; nothing was removed: try again",
-                 hs_oauth_revoke_message(x));
+        gw_api_send_err(r->req, e == HS_ERR_NETWORK ? 504 : 502, "HubSpotError", "%s; nothing was removed: try again",
+                        hs_oauth_revoke_message(x));
     } else {
         r->revoked = 1;
         remove_rows(r);
@@ -734,11 +722,11 @@ static void on_grant(void *data, PGresult *res, const char *err)
     store_err_t se;
 
     if (res == NULL) {
-        send_db_error(r->req, "a portal's grant could not be read", err);
+        gw_api_send_db_error(r->req, "a portal's grant could not be read", err);
         return;
     }
     if (PQntuples(res) != 1) {
-        send_err(r->req, 404, "PortalNotInstalled", "the portal was removed already");
+        gw_api_send_err(r->req, 404, "PortalNotInstalled", "the portal was removed already");
         return;
     }
     blob = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &bloblen);
@@ -746,7 +734,7 @@ static void on_grant(void *data, PGresult *res, const char *err)
     if (blob != NULL)
         PQfreemem(blob);
     if (se == STORE_ERR_NOMEM) {
-        send_err(r->req, 500, "InternalError", "out of memory");
+        gw_api_send_err(r->req, 500, "InternalError", "out of memory");
         return;
     }
     if (se != STORE_OK) {
@@ -759,7 +747,7 @@ static void on_grant(void *data, PGresult *res, const char *err)
     OPENSSL_cleanse(pt, ptlen);
     free(pt);
     if (r->revoke == NULL)
-        send_err(r->req, 500, "InternalError", "out of memory");
+        gw_api_send_err(r->req, 500, "InternalError", "out of memory");
 }
 
 static void uninstall(api_req_t *r)
@@ -769,19 +757,19 @@ static void uninstall(api_req_t *r)
     json_int_t want = json_is_integer(confirm) ? json_integer_value(confirm) : -1;
 
     if (!r->admin) {
-        send_err(req, 403, "Forbidden", "only an admin of this portal in the gateway can uninstall the app");
+        gw_api_send_err(req, 403, "Forbidden", "only an admin of this portal in the gateway can uninstall the app");
         return;
     }
     if (want != r->portal_id) {
-        send_err(req, 400, "ConfirmationRequired",
-                 "to uninstall, confirmPortalId must be this portal's hub id (%" PRId64 "): every data source, share and "
-                 "access token of the portal is deleted",
-                 r->portal_id);
+        gw_api_send_err(req, 400, "ConfirmationRequired",
+                        "to uninstall, confirmPortalId must be this portal's hub id (%" PRId64 "): every data source, share and "
+                        "access token of the portal is deleted",
+                        r->portal_id);
         return;
     }
-    const char *params[1] = {int_param(req, r->portal_id)};
+    const char *params[1] = {gw_api_int_param(req, r->portal_id)};
     if (store_pg_query(gw.db, "SELECT refresh_token_enc FROM portals WHERE id = $1::bigint", 1, params, 0, on_grant, r) != 0)
-        send_err(req, 500, "InternalError", "out of memory");
+        gw_api_send_err(req, 500, "InternalError", "out of memory");
 }
 
 /* ---- routes ---- */
@@ -805,7 +793,7 @@ static int method_is(h2o_req_t *req, const char *m)
 static int not_allowed(h2o_req_t *req, const char *allow)
 {
     add_header(req, H2O_TOKEN_ALLOW, allow);
-    send_err(req, 405, "MethodNotAllowed", "this address takes %s", allow);
+    gw_api_send_err(req, 405, "MethodNotAllowed", "this address takes %s", allow);
     return 0;
 }
 
@@ -826,11 +814,29 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         static const char *const names[] = {"confirmPortalId", NULL};
         if (!method_is(req, "DELETE"))
             return not_allowed(req, "DELETE");
-        if ((r->body = json_body(req, names)) == NULL)
+        if ((r->body = gw_api_json_body(req, names)) == NULL)
             return 0;
         return with_session(req, r, uninstall);
     }
-    send_err(req, 404, "NotFound", "no such API address");
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/tokens"))) {
+        static const char *const names[] = {"name", "expiresInDays", NULL};
+        if (method_is(req, "GET"))
+            return with_session(req, r, gw_api_tokens_list);
+        if (!method_is(req, "POST"))
+            return not_allowed(req, "GET, POST");
+        if ((r->body = gw_api_json_body(req, names)) == NULL)
+            return 0;
+        return with_session(req, r, gw_api_tokens_mint);
+    }
+    if (path.len > sizeof("/api/v1/tokens/") - 1 && memcmp(path.base, H2O_STRLIT("/api/v1/tokens/")) == 0) {
+        size_t plen = sizeof("/api/v1/tokens/") - 1;
+        if ((r->target_id = gw_api_parse_id(path.base + plen, path.len - plen)) < 0) {
+            gw_api_send_err(req, 404, "NotFound", "no such token");
+            return 0;
+        }
+        return method_is(req, "DELETE") ? with_session(req, r, gw_api_tokens_revoke) : not_allowed(req, "DELETE");
+    }
+    gw_api_send_err(req, 404, "NotFound", "no such API address");
     return 0;
 }
 

@@ -28,6 +28,8 @@ typedef struct st_gw_config_t {
     const char *oauth_optional_scopes; /* scopes asked for when the portal has them, separated by spaces */
     long oauth_state_ttl;              /* seconds an install may take from /oauth/install to /oauth/callback */
     long session_ttl;                  /* seconds a session of the admin UI lasts */
+    unsigned token_max_days;           /* the longest a personal access token may live */
+    unsigned token_cap;                /* active personal access tokens one user may hold */
     const char *client_id;
     const char *client_secret;
     const char *master_key_file;

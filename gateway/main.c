@@ -40,6 +40,10 @@ static void usage(FILE *fp)
                 "                            (GATEWAY_OAUTH_STATE_TTL, default 600)\n"
                 "  --session-ttl S           seconds a session of the admin UI lasts, 60 to 86400 (GATEWAY_SESSION_TTL,\n"
                 "                            default 3600)\n"
+                "  --token-max-days N        the longest lifetime of a personal access token, 1 to 3650 days\n"
+                "                            (GATEWAY_TOKEN_MAX_DAYS, default 365)\n"
+                "  --token-cap N             active personal access tokens one user may hold, 1 to 1000\n"
+                "                            (GATEWAY_TOKEN_CAP, default 20)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
                 "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
                 "  --hubspot-max-attempts N  tries of a HubSpot request failing with 5xx or on the network\n"
@@ -97,6 +101,8 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"hubspot-search-rate", required_argument, NULL, 'Q'},
                                              {"hubspot-lookahead", required_argument, NULL, 'L'},
                                              {"session-ttl", required_argument, NULL, 'E'},
+                                             {"token-max-days", required_argument, NULL, 'X'},
+                                             {"token-cap", required_argument, NULL, 'C'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
@@ -104,6 +110,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     const char *state_ttl = env_or("GATEWAY_OAUTH_STATE_TTL", "600"), *session_ttl = env_or("GATEWAY_SESSION_TTL", "3600");
     const char *rate = env_or("GATEWAY_HUBSPOT_RATE_LIMIT", "100"), *search_rate = env_or("GATEWAY_HUBSPOT_SEARCH_RATE", "5");
     const char *lookahead = env_or("GATEWAY_HUBSPOT_LOOKAHEAD", "4");
+    const char *token_max_days = env_or("GATEWAY_TOKEN_MAX_DAYS", "365"), *token_cap = env_or("GATEWAY_TOKEN_CAP", "20");
     int ch;
 
     c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
@@ -148,6 +155,12 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'E':
             session_ttl = optarg;
+            break;
+        case 'X':
+            token_max_days = optarg;
+            break;
+        case 'C':
+            token_cap = optarg;
             break;
         case 'i':
             c->client_id = optarg;
@@ -225,6 +238,12 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     if (parse_range("--hubspot-lookahead", lookahead, 1, 8, &n) != 0)
         return -1;
     c->hubspot_lookahead = (unsigned)n;
+    if (parse_range("--token-max-days", token_max_days, 1, 3650, &n) != 0)
+        return -1;
+    c->token_max_days = (unsigned)n;
+    if (parse_range("--token-cap", token_cap, 1, 1000, &n) != 0)
+        return -1;
+    c->token_cap = (unsigned)n;
     if (strcmp(level, "error") == 0)
         gw_log_level = GW_LOG_ERROR;
     else if (strcmp(level, "warn") == 0)

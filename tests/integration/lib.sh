@@ -23,6 +23,17 @@ t_done() {
 
 ctl() { "$GW_BUILD_DIR/gatewayctl" "$@"; }
 sql() { psql -h "$GW_TEST_PGDIR/run" -U gateway -d "$T_DB" -tAqc "$1"; }
+# wait_sql QUERY WANT: polls the database until QUERY answers WANT (10 s at most); prints the last answer
+wait_sql() {
+    local got i
+    for i in $(seq 100); do
+        got=$(sql "$1")
+        [ "$got" = "$2" ] && break
+        sleep 0.1
+    done
+    echo "$got"
+}
+
 
 # it_fresh_db NAME: an empty database NAME with the gateway's schema, a master key file and a folder for
 # the test ($T_DIR); sets T_DB and exports what gatewayctl and the gateway read.

@@ -54,16 +54,6 @@ install() {
 }
 refresh_token() { sql "SELECT refresh_token_enc FROM portals WHERE id = $1" | "$GW_BUILD_DIR/tests/unseal" "$2" "$1"; }
 feed_status() { http GET "$GW_URL/odata/$DS/contacts" -H "Authorization: Bearer $TOKEN"; }
-# wait_sql QUERY WANT: polls the database until QUERY answers WANT (10 s at most); prints the last answer
-wait_sql() {
-    local got i
-    for i in $(seq 100); do
-        got=$(sql "$1")
-        [ "$got" = "$2" ] && break
-        sleep 0.1
-    done
-    echo "$got"
-}
 
 # ---- no app configured ----
 start_gateway "$GATEWAY_MASTER_KEY_FILE"

@@ -1,0 +1,54 @@
+/*
+ * The admin API's shared parts (gateway/api.c): the request, JSON answers and errors, parameters and
+ * bodies. Routes live in api.c (launch, sessions, the uninstall) and api_tokens.c (personal access
+ * tokens); every route but the launch and the session runs with a session (who, which portal, which
+ * role) already read.
+ */
+#ifndef gateway__api_h
+#define gateway__api_h
+
+#include <stdint.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include "gateway/gateway.h"
+#include "hubspot/oauth.h"
+
+typedef struct st_api_req_t {
+    h2o_req_t *req;
+    int64_t portal_id, user_id; /* the session's */
+    int admin;
+    const char *teams;                    /* the user's HubSpot team ids, "1,2" (in the pool) */
+    void (*then)(struct st_api_req_t *r); /* what an authenticated request does */
+    int64_t target_id;                    /* the id in the path (/api/v1/tokens/{id}), 0 when none */
+    char *secret;                         /* a code or token to show once (in the pool) */
+    json_t *body;                         /* the request's JSON body, when it has one */
+    unsigned char token_hash[32];         /* of the session being made (SHA-256) */
+    hs_call_t *call;                      /* asking HubSpot who the user is */
+    hs_oauth_revoke_t *revoke;
+    int revoked;
+} api_req_t;
+
+/** Sends `doc` (stolen; NULL means out of memory) as the JSON answer with `status`; no-store. */
+void gw_api_send_json(h2o_req_t *req, int status, json_t *doc);
+/** Sends {"error":{"code","message"}} with `status`. */
+void gw_api_send_err(h2o_req_t *req, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/** Logs a database failure and answers 503. */
+void gw_api_send_db_error(h2o_req_t *req, const char *what, const char *err);
+/** A decimal parameter, in the pool. */
+const char *gw_api_int_param(h2o_req_t *req, int64_t v);
+/** A bytea parameter in text form ("\x<hex>"), in the pool. */
+const char *gw_api_bytea_param(h2o_req_t *req, const unsigned char *p, size_t n);
+/** A positive decimal id of at most 18 digits in s[0..n); -1 otherwise. */
+int64_t gw_api_parse_id(const char *s, size_t n);
+/**
+ * The request body as a JSON object whose members are all among `names` (NULL-terminated), or NULL
+ * after answering 400/413/415. The caller decrefs it.
+ */
+json_t *gw_api_json_body(h2o_req_t *req, const char *const *names);
+
+/* personal access tokens (api_tokens.c); each runs with the session read */
+void gw_api_tokens_list(api_req_t *r);
+void gw_api_tokens_mint(api_req_t *r);
+void gw_api_tokens_revoke(api_req_t *r);
+
+#endif
