@@ -14,9 +14,16 @@
 #define CODE_TTL_MS (10 * 60 * 1000)
 #define KEEP_EXPIRED_MS (24LL * 3600 * 1000)
 
-static const char *SCOPES[] = {"oauth",   "crm.objects.contacts.read", "crm.objects.companies.read", "crm.objects.deals.read",
-                               "tickets", "crm.schemas.contacts.read", "crm.schemas.companies.read", "crm.schemas.deals.read",
-                               "settings.users.read", "settings.users.teams.read"};
+static const char *SCOPES[] = {"oauth",
+                               "crm.objects.contacts.read",
+                               "crm.objects.companies.read",
+                               "crm.objects.deals.read",
+                               "tickets",
+                               "crm.schemas.contacts.read",
+                               "crm.schemas.companies.read",
+                               "crm.schemas.deals.read",
+                               "settings.users.read",
+                               "settings.users.teams.read"};
 static const int SCOPE_GROUP_PKS[] = {25, 29, 51, 52, 53, 60, 61, 62, 63, 99, 104};
 
 typedef enum en_tok_kind_t { TOK_ACCESS, TOK_REFRESH, TOK_CODE, TOK_KINDS } tok_kind_t;
