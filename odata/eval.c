@@ -331,23 +331,6 @@ static void read_property(eval_t *x, const odata_property_t *prop, odata_value_t
         sanitize(x, out);
 }
 
-static int is_numeric(odata_vtype_t t)
-{
-    return t == ODATA_V_INT64 || t == ODATA_V_DECIMAL || t == ODATA_V_DOUBLE;
-}
-
-static double to_double(const odata_value_t *v)
-{
-    switch (v->type) {
-    case ODATA_V_INT64:
-        return (double)v->u.i64;
-    case ODATA_V_DECIMAL:
-        return odata__dec_to_double(&v->u.dec);
-    default:
-        return v->u.dbl;
-    }
-}
-
 static void to_decimal(const odata_value_t *v, odata_decimal_t *d)
 {
     if (v->type == ODATA_V_INT64)
@@ -375,9 +358,9 @@ static int compare(odata_expr_kind_t op, const odata_value_t *a, const odata_val
         int both = a->type == b->type;
         return op == ODATA_EXPR_EQ ? both : op == ODATA_EXPR_NE ? !both : 0;
     }
-    if (is_numeric(a->type) && is_numeric(b->type) && (a->type == ODATA_V_DOUBLE || b->type == ODATA_V_DOUBLE)) {
+    if (odata__is_numeric(a->type) && odata__is_numeric(b->type) && (a->type == ODATA_V_DOUBLE || b->type == ODATA_V_DOUBLE)) {
         /* IEEE 754: NaN equals nothing and is in no order */
-        double p = to_double(a), q = to_double(b);
+        double p = odata__value_to_double(a), q = odata__value_to_double(b);
         switch (op) {
         case ODATA_EXPR_EQ:
             return p == q;
@@ -414,7 +397,7 @@ static int compare(odata_expr_kind_t op, const odata_value_t *a, const odata_val
 static void arith_numbers(odata_expr_kind_t op, const odata_value_t *a, const odata_value_t *b, odata_value_t *out)
 {
     if (a->type == ODATA_V_DOUBLE || b->type == ODATA_V_DOUBLE) {
-        double p = to_double(a), q = to_double(b);
+        double p = odata__value_to_double(a), q = odata__value_to_double(b);
         switch (op) {
         case ODATA_EXPR_ADD:
             set_double(out, p + q);
@@ -517,7 +500,7 @@ static void arith(odata_expr_kind_t op, const odata_value_t *a, const odata_valu
     set_null(out);
     if (a->type == ODATA_V_NULL || b->type == ODATA_V_NULL)
         return;
-    if (is_numeric(a->type) && is_numeric(b->type)) {
+    if (odata__is_numeric(a->type) && odata__is_numeric(b->type)) {
         arith_numbers(op, a, b, out);
         return;
     }
@@ -690,7 +673,7 @@ static void cast(eval_t *x, const odata_value_t *v, odata_vtype_t to, odata_valu
         cast_from_string(v->u.str.base, v->u.str.len, to, out);
         return;
     }
-    if (!is_numeric(v->type) || !is_numeric(to))
+    if (!odata__is_numeric(v->type) || !odata__is_numeric(to))
         return;
     /* numbers: "with appropriate rounding", here half away from zero to integers; null when out of range */
     switch (to) {
@@ -715,7 +698,7 @@ static void cast(eval_t *x, const odata_value_t *v, odata_vtype_t to, odata_valu
         }
         return;
     default:
-        set_double(out, to_double(v));
+        set_double(out, odata__value_to_double(v));
         return;
     }
 }

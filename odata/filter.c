@@ -60,17 +60,6 @@ static char lower(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* Case-insensitive comparison of s[0..n) with the lower-case word w. */
-static int word_is(const char *s, size_t n, const char *w)
-{
-    if (strlen(w) != n)
-        return 0;
-    for (size_t k = 0; k < n; ++k)
-        if (lower(s[k]) != w[k])
-            return 0;
-    return 1;
-}
-
 static size_t ident_len(const parser_t *p, size_t at)
 {
     size_t j = at;
@@ -237,7 +226,7 @@ static const binop_t binops[] = {
 static const binop_t *find_binop(const char *s, size_t n)
 {
     for (size_t k = 0; k < sizeof(binops) / sizeof(binops[0]); ++k)
-        if (word_is(s, n, binops[k].name))
+        if (odata__word_is(s, n, binops[k].name))
             return &binops[k];
     return NULL;
 }
@@ -676,7 +665,7 @@ static int try_literal(parser_t *p, odata_expr_t **out)
     }
     n = ident_len(p, pos);
     if (pos + n < p->len && s[pos + n] == '\'') {
-        if (word_is(s + pos, n, "duration")) {
+        if (odata__word_is(s + pos, n, "duration")) {
             size_t k = pos + n + 1;
             int subus = 0, r = odata__scan_duration(s, p->len, &k, &v.u.duration_us, &subus);
             if (r != ODATA__LIT_OK || k >= p->len || s[k] != '\'') {
@@ -688,7 +677,8 @@ static int try_literal(parser_t *p, odata_expr_t **out)
             *out = time_literal(p, pos, &v, subus);
             return 1;
         }
-        if (word_is(s + pos, n, "binary") || word_is(s + pos, n, "geography") || word_is(s + pos, n, "geometry")) {
+        if (odata__word_is(s + pos, n, "binary") || odata__word_is(s + pos, n, "geography") ||
+            odata__word_is(s + pos, n, "geometry")) {
             odata__parse_error(p, 501, pos, "binary and spatial literals are not supported");
             return 1;
         }
@@ -696,7 +686,7 @@ static int try_literal(parser_t *p, odata_expr_t **out)
     }
     if (n == 4 && memcmp(s + pos, "null", 4) == 0) {
         v.type = ODATA_V_NULL;
-    } else if (word_is(s + pos, n, "true") || word_is(s + pos, n, "false")) {
+    } else if (odata__word_is(s + pos, n, "true") || odata__word_is(s + pos, n, "false")) {
         v.type = ODATA_V_BOOLEAN;
         v.u.boolean = n == 4;
     } else if (n == 3 && memcmp(s + pos, "INF", 3) == 0) {
@@ -880,7 +870,7 @@ static const char *const unsupported_funcs[] = {"totalseconds", "geo.distance", 
 static const func_t *find_func(const char *s, size_t n)
 {
     for (size_t k = 0; k < sizeof(funcs) / sizeof(funcs[0]); ++k)
-        if (word_is(s, n, funcs[k].name))
+        if (odata__word_is(s, n, funcs[k].name))
             return &funcs[k];
     return NULL;
 }
@@ -1141,20 +1131,20 @@ static odata_expr_t *parse_call(parser_t *p, size_t pos, size_t n)
     long nargs;
     char buf[48];
 
-    if (word_is(s, n, "cast") || word_is(s, n, "isof")) {
+    if (odata__word_is(s, n, "cast") || odata__word_is(s, n, "isof")) {
         p->i = pos + n;
-        return parse_cast(p, word_is(s, n, "isof"), pos);
+        return parse_cast(p, odata__word_is(s, n, "isof"), pos);
     }
     if ((f = find_func(s, n)) == NULL) {
         for (size_t k = 0; k < sizeof(unsupported_funcs) / sizeof(unsupported_funcs[0]); ++k) {
-            if (word_is(s, n, unsupported_funcs[k])) {
+            if (odata__word_is(s, n, unsupported_funcs[k])) {
                 odata__parse_error(p, 501, pos, "the function %s is not supported", unsupported_funcs[k]);
                 return NULL;
             }
         }
         if (memchr(s, '.', n) != NULL)
             odata__parse_error(p, 501, pos, "functions of the model ('%s') are not supported", ECHO(buf, s, n));
-        else if (word_is(s, n, "not"))
+        else if (odata__word_is(s, n, "not"))
             odata__parse_error(p, 400, pos + n, "expected whitespace after 'not'");
         else
             odata__parse_error(p, 400, pos, "unknown function '%s'", ECHO(buf, s, n));
@@ -1203,7 +1193,7 @@ static odata_expr_t *parse_name(parser_t *p)
         while (k < p->len && is_ws(p->s[k]))
             ++k;
         if (k < p->len && p->s[k] == '(' &&
-            (find_func(p->s + pos, n) != NULL || word_is(p->s + pos, n, "cast") || word_is(p->s + pos, n, "isof")))
+            (find_func(p->s + pos, n) != NULL || odata__word_is(p->s + pos, n, "cast") || odata__word_is(p->s + pos, n, "isof")))
             odata__parse_error(p, 400, pos + n, "no whitespace may come between a function name and '('");
         else
             odata__parse_error(p, 404, pos, "unknown property '%s'", ECHO(buf, p->s + pos, n));
@@ -1250,7 +1240,8 @@ static odata_expr_t *parse_primary(parser_t *p)
         return parse_name(p);
     if (c == '$') {
         size_t n = ident_len(p, pos + 1);
-        if (n > 0 && (word_is(p->s + pos + 1, n, "it") || word_is(p->s + pos + 1, n, "root") || word_is(p->s + pos + 1, n, "this")))
+        if (n > 0 && (odata__word_is(p->s + pos + 1, n, "it") || odata__word_is(p->s + pos + 1, n, "root") ||
+                      odata__word_is(p->s + pos + 1, n, "this")))
             odata__parse_error(p, 501, pos, "$it, $root and $this are not supported");
         else
             odata__parse_error(p, 400, pos, "unexpected '%s'", ECHO(buf, p->s + pos, n + 1));
@@ -1306,7 +1297,7 @@ static int at_not(const parser_t *p)
     size_t pos = p->i, k = pos + 3, oppos, after;
     const binop_t *op;
 
-    if (ident_len(p, pos) != 3 || !word_is(p->s + pos, 3, "not"))
+    if (ident_len(p, pos) != 3 || !odata__word_is(p->s + pos, 3, "not"))
         return 0;
     if (k < p->len && p->s[k] == '(')
         return 1;

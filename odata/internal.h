@@ -44,4 +44,28 @@ typedef struct st_odata__instant_t {
  */
 int odata__instant_parse(const char *s, size_t len, odata__instant_t *t);
 
+/** Case-insensitive (ASCII) comparison of s[0..n) with the lower-case word w. */
+int odata__word_is(const char *s, size_t n, const char *w);
+
+/* A decimal number taken apart: the digits of its integer and fraction parts read as one digit string,
+ * with the decimal point `point` digits from its start (may be negative or past its end). */
+typedef struct st_odata__num_t {
+    int negative;
+    const char *int_digits, *frac_digits;
+    size_t nint, nfrac;
+    long long point;
+} odata__num_t;
+
+/**
+ * [+-]? (digits ('.' digits?)? | '.' digits) ([eE] [+-]? digits)?, |exponent| <= 400: the numbers the JSON
+ * writer accepts and the $filter evaluator reads, through this one parser.
+ */
+odata_err_t odata__num_parse(const char *s, size_t len, odata__num_t *n);
+/** The k-th digit of the digit string. */
+char odata__num_digit(const odata__num_t *n, size_t k);
+/** The significant digits [*first, *end) of n; *first == *end when n is zero. */
+void odata__num_span(const odata__num_t *n, size_t *first, size_t *end);
+/** Whether n (significant digits [first, end)) rounds past DBL_MAX: a double that large would reach a client as infinity. */
+int odata__num_exceeds_double(const odata__num_t *n, size_t first, size_t end);
+
 #endif

@@ -158,35 +158,17 @@ static int lower(char c)
     return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* Case-insensitive comparison of s[0..len) with the lower-case word w. */
-static int is_word(const char *s, size_t len, const char *w)
+int odata__word_is(const char *s, size_t n, const char *w)
 {
-    if (strlen(w) != len)
+    if (strlen(w) != n)
         return 0;
-    for (size_t i = 0; i < len; ++i)
-        if (lower(s[i]) != w[i])
+    for (size_t k = 0; k < n; ++k)
+        if (lower(s[k]) != w[k])
             return 0;
     return 1;
 }
 
-/*
- * A decimal number taken apart: the digits of its integer and fraction parts read as one digit string,
- * with the decimal point `point` digits from its start (may be negative or past its end).
- */
-typedef struct st_number_t {
-    int negative;
-    const char *int_digits, *frac_digits;
-    size_t nint, nfrac;
-    long long point;
-} number_t;
-
-static char number_digit(const number_t *n, size_t k)
-{
-    return k < n->nint ? n->int_digits[k] : n->frac_digits[k - n->nint];
-}
-
-/* [+-]? (digits ('.' digits?)? | '.' digits) ([eE] [+-]? digits)?, with |exponent| <= MAX_EXPONENT */
-static odata_err_t parse_number(const char *s, size_t len, number_t *n)
+odata_err_t odata__num_parse(const char *s, size_t len, odata__num_t *n)
 {
     size_t i = 0;
     long long exp = 0;
@@ -198,6 +180,7 @@ static odata_err_t parse_number(const char *s, size_t len, number_t *n)
     while (i < len && is_digit(s[i]))
         ++i;
     n->nint = (size_t)(s + i - n->int_digits);
+    n->frac_digits = s + i;
     if (i < len && s[i] == '.') {
         n->frac_digits = s + ++i;
         while (i < len && is_digit(s[i]))
@@ -228,8 +211,23 @@ static odata_err_t parse_number(const char *s, size_t len, number_t *n)
     return ODATA_OK;
 }
 
-/* Doubles stop at DBL_MAX: larger values (those that round past it) would reach a client as infinity. */
-static int exceeds_double(const number_t *n, size_t first, size_t end)
+char odata__num_digit(const odata__num_t *n, size_t k)
+{
+    return k < n->nint ? n->int_digits[k] : n->frac_digits[k - n->nint];
+}
+
+void odata__num_span(const odata__num_t *n, size_t *first, size_t *end)
+{
+    size_t total = n->nint + n->nfrac;
+    *first = 0;
+    while (*first < total && odata__num_digit(n, *first) == '0')
+        ++*first;
+    *end = total;
+    while (*end > *first && odata__num_digit(n, *end - 1) == '0')
+        --*end;
+}
+
+int odata__num_exceeds_double(const odata__num_t *n, size_t first, size_t end)
 {
     static const char limit[] = "17976931348623158079"; /* the leading digits of DBL_MAX + ulp/2 */
     long long magnitude = n->point - (long long)first;
@@ -237,7 +235,7 @@ static int exceeds_double(const number_t *n, size_t first, size_t end)
     if (magnitude != 309)
         return magnitude > 309;
     for (size_t k = 0; k < sizeof(limit) - 1; ++k) {
-        char d = first + k < end ? number_digit(n, first + k) : '0';
+        char d = first + k < end ? odata__num_digit(n, first + k) : '0';
         if (d != limit[k])
             return d > limit[k];
     }
@@ -246,23 +244,18 @@ static int exceeds_double(const number_t *n, size_t first, size_t end)
 
 static odata_err_t write_number(odata_buf_t *out, const char *s, size_t len, int is_double)
 {
-    size_t total, first = 0, end, ndig, outlen;
+    size_t first, end, ndig, outlen;
     long long point;
-    number_t n;
+    odata__num_t n;
     char *p;
     odata_err_t result;
 
-    if ((result = parse_number(s, len, &n)))
+    if ((result = odata__num_parse(s, len, &n)))
         return result;
-    total = n.nint + n.nfrac;
-    end = total;
-    while (first < total && number_digit(&n, first) == '0')
-        ++first;
-    if (first == total)
+    odata__num_span(&n, &first, &end);
+    if (first == end)
         return odata_buf_append(out, "0", 1);
-    while (number_digit(&n, end - 1) == '0')
-        --end;
-    if (is_double && exceeds_double(&n, first, end))
+    if (is_double && odata__num_exceeds_double(&n, first, end))
         return ODATA_ERR_INVALID;
     ndig = end - first;
     point = n.point - (long long)first; /* position of the point relative to the first significant digit */
@@ -288,7 +281,7 @@ static odata_err_t write_number(odata_buf_t *out, const char *s, size_t len, int
     for (size_t k = 0; k < ndig; ++k) {
         if (point > 0 && (long long)k == point)
             *p++ = '.';
-        *p++ = number_digit(&n, first + k);
+        *p++ = odata__num_digit(&n, first + k);
     }
     if (point > (long long)ndig) {
         memset(p, '0', (size_t)(point - (long long)ndig));
@@ -301,11 +294,12 @@ static odata_err_t write_number(odata_buf_t *out, const char *s, size_t len, int
 
 static odata_err_t write_double(odata_buf_t *out, const char *s, size_t len)
 {
-    if (is_word(s, len, "nan"))
+    if (odata__word_is(s, len, "nan"))
         return odata_buf_appends(out, "\"NaN\"");
-    if (is_word(s, len, "inf") || is_word(s, len, "infinity") || is_word(s, len, "+inf") || is_word(s, len, "+infinity"))
+    if (odata__word_is(s, len, "inf") || odata__word_is(s, len, "infinity") || odata__word_is(s, len, "+inf") ||
+        odata__word_is(s, len, "+infinity"))
         return odata_buf_appends(out, "\"INF\"");
-    if (is_word(s, len, "-inf") || is_word(s, len, "-infinity"))
+    if (odata__word_is(s, len, "-inf") || odata__word_is(s, len, "-infinity"))
         return odata_buf_appends(out, "\"-INF\"");
     return write_number(out, s, len, 1);
 }
@@ -588,9 +582,9 @@ odata_err_t odata_json_value(odata_buf_t *out, odata_type_t type, const char *s,
     case ODATA_TYPE_STRING:
         return odata_json_string(out, s, len);
     case ODATA_TYPE_BOOLEAN:
-        if (is_word(s, len, "true"))
+        if (odata__word_is(s, len, "true"))
             return odata_buf_append(out, "true", 4);
-        if (is_word(s, len, "false"))
+        if (odata__word_is(s, len, "false"))
             return odata_buf_append(out, "false", 5);
         return ODATA_ERR_INVALID;
     case ODATA_TYPE_INT64:

@@ -170,16 +170,6 @@ static char lower(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-static int ci_equal(const char *s, size_t n, const char *w)
-{
-    if (strlen(w) != n)
-        return 0;
-    for (size_t k = 0; k < n; ++k)
-        if (lower(s[k]) != w[k])
-            return 0;
-    return 1;
-}
-
 static int is_ws(char c)
 {
     return c == ' ' || c == '\t';
@@ -347,7 +337,7 @@ static odata_err_t parse_orderby(odata_query_t *q, const odata_entity_set_t *set
             ;
         while (j + w < n && v[j + w] != ',' && !is_ws(v[j + w]))
             ++w;
-        if (j > p.i && (ci_equal(v + j, w, "asc") || ci_equal(v + j, w, "desc"))) {
+        if (j > p.i && (odata__word_is(v + j, w, "asc") || odata__word_is(v + j, w, "desc"))) {
             descending = w == 4;
             p.i = j + w;
         }
@@ -378,7 +368,7 @@ static odata_err_t parse_format(const char *v, size_t n, odata_query_error_t *er
 
     while (k < n && v[k] != ';')
         ++k;
-    if (!ci_equal(v, k, "json") && !ci_equal(v, k, "application/json")) {
+    if (!odata__word_is(v, k, "json") && !odata__word_is(v, k, "application/json")) {
         odata__query_error(err, 400, "$format '%s' is not served: only json", ECHO(buf, v, n));
         return ODATA_ERR_INVALID;
     }
@@ -397,12 +387,12 @@ static odata_err_t parse_format(const char *v, size_t n, odata_query_error_t *er
             return ODATA_ERR_INVALID;
         }
         /* what this service cannot do must not be accepted quietly */
-        if ((ci_equal(param, nlen, "odata.metadata") || ci_equal(param, nlen, "metadata")) &&
-            !ci_equal(eq + 1, len - nlen - 1, "minimal") && !ci_equal(eq + 1, len - nlen - 1, "none")) {
+        if ((odata__word_is(param, nlen, "odata.metadata") || odata__word_is(param, nlen, "metadata")) &&
+            !odata__word_is(eq + 1, len - nlen - 1, "minimal") && !odata__word_is(eq + 1, len - nlen - 1, "none")) {
             odata__query_error(err, 501, "$format: only odata.metadata=minimal is served");
             return ODATA_ERR_INVALID;
         }
-        if (ci_equal(param, nlen, "ieee754compatible") && !ci_equal(eq + 1, len - nlen - 1, "false")) {
+        if (odata__word_is(param, nlen, "ieee754compatible") && !odata__word_is(eq + 1, len - nlen - 1, "false")) {
             odata__query_error(err, 501, "$format: IEEE754Compatible=true is not served");
             return ODATA_ERR_INVALID;
         }
@@ -466,7 +456,7 @@ odata_err_t odata_query_parse(const odata_entity_set_t *set, const char *raw, si
         }
         dollar = name_len > 0 && name[0] == '$';
         for (opt = 0; opt < NOPTIONS; ++opt)
-            if ((dollar || options[opt].bare) && ci_equal(name + dollar, name_len - (size_t)dollar, options[opt].name))
+            if ((dollar || options[opt].bare) && odata__word_is(name + dollar, name_len - (size_t)dollar, options[opt].name))
                 break;
         if (opt == NOPTIONS) {
             if (dollar) {
@@ -518,7 +508,7 @@ odata_err_t odata_query_parse(const odata_entity_set_t *set, const char *raw, si
             }
             break;
         case OPT_COUNT:
-            if (!ci_equal(value, vlen, "true") && !ci_equal(value, vlen, "false")) {
+            if (!odata__word_is(value, vlen, "true") && !odata__word_is(value, vlen, "false")) {
                 odata__query_error(err, 400, "$count must be true or false");
                 goto out;
             }

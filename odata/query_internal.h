@@ -73,17 +73,10 @@ void odata__parse_error(odata__parser_t *p, int status, size_t pos, const char *
 
 /* ---- numbers (value.c) ---- */
 
-/* A decimal number taken apart: the digits of its integer and fraction parts read as one digit string,
- * with the decimal point `point` digits from its start (may be negative or past its end). */
-typedef struct st_odata__num_t {
-    int negative;
-    const char *int_digits, *frac_digits;
-    size_t nint, nfrac;
-    long long point;
-} odata__num_t;
-
-/** [+-]? (digits ('.' digits?)? | '.' digits) ([eE] [+-]? digits)?, |exponent| <= 400: odata_json_value's form. */
-odata_err_t odata__num_parse(const char *s, size_t len, odata__num_t *n);
+/** Whether values of type t are numbers (Int64, Decimal, Double). */
+int odata__is_numeric(odata_vtype_t t);
+/** A numeric value as the nearest double. */
+double odata__value_to_double(const odata_value_t *v);
 /** The exact decimal; ODATA_ERR_TOO_LARGE beyond ODATA_DECIMAL_MAX_DIGITS significant digits. */
 odata_err_t odata__dec_from_num(const odata__num_t *n, odata_decimal_t *d);
 /** The nearest double (ties to even); ODATA_ERR_INVALID when it rounds past DBL_MAX (as odata_json_value refuses). */

@@ -8,7 +8,6 @@
 #include <string.h>
 #include "odata/query_internal.h"
 
-#define MAX_EXPONENT 400 /* as odata_json_value */
 #define MS_PER_DAY INT64_C(86400000)
 /* decimals whose exponent passes this are refused, which keeps exponent arithmetic within int */
 #define DEC_MAX_EXPONENT 100000000
@@ -27,78 +26,7 @@ static int lower(char c)
     return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* Case-insensitive comparison of s[0..len) with the lower-case word w. */
-static int is_word(const char *s, size_t len, const char *w)
-{
-    if (strlen(w) != len)
-        return 0;
-    for (size_t i = 0; i < len; ++i)
-        if (lower(s[i]) != w[i])
-            return 0;
-    return 1;
-}
-
 /* ---- numbers ---- */
-
-odata_err_t odata__num_parse(const char *s, size_t len, odata__num_t *n)
-{
-    size_t i = 0;
-    long long exp = 0;
-
-    memset(n, 0, sizeof(*n));
-    if (i < len && (s[i] == '+' || s[i] == '-'))
-        n->negative = s[i++] == '-';
-    n->int_digits = s + i;
-    while (i < len && is_digit(s[i]))
-        ++i;
-    n->nint = (size_t)(s + i - n->int_digits);
-    n->frac_digits = s + i;
-    if (i < len && s[i] == '.') {
-        n->frac_digits = s + ++i;
-        while (i < len && is_digit(s[i]))
-            ++i;
-        n->nfrac = (size_t)(s + i - n->frac_digits);
-    }
-    if (n->nint + n->nfrac == 0)
-        return ODATA_ERR_INVALID;
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        int eneg = 0;
-        size_t start;
-        if (++i < len && (s[i] == '+' || s[i] == '-'))
-            eneg = s[i++] == '-';
-        start = i;
-        for (; i < len && is_digit(s[i]); ++i) {
-            exp = exp * 10 + (s[i] - '0');
-            if (exp > MAX_EXPONENT)
-                return ODATA_ERR_INVALID;
-        }
-        if (i == start)
-            return ODATA_ERR_INVALID;
-        if (eneg)
-            exp = -exp;
-    }
-    if (i != len)
-        return ODATA_ERR_INVALID;
-    n->point = (long long)n->nint + exp;
-    return ODATA_OK;
-}
-
-static char num_digit(const odata__num_t *n, size_t k)
-{
-    return k < n->nint ? n->int_digits[k] : n->frac_digits[k - n->nint];
-}
-
-/* The significant digits [*first, *end) of n; *first == *end when n is zero. */
-static void num_span(const odata__num_t *n, size_t *first, size_t *end)
-{
-    size_t total = n->nint + n->nfrac;
-    *first = 0;
-    while (*first < total && num_digit(n, *first) == '0')
-        ++*first;
-    *end = total;
-    while (*end > *first && num_digit(n, *end - 1) == '0')
-        --*end;
-}
 
 void odata__dec_zero(odata_decimal_t *d)
 {
@@ -117,7 +45,7 @@ odata_err_t odata__dec_from_num(const odata__num_t *n, odata_decimal_t *d)
     size_t first, end;
     long long exponent;
 
-    num_span(n, &first, &end);
+    odata__num_span(n, &first, &end);
     if (first == end) {
         odata__dec_zero(d);
         return ODATA_OK;
@@ -132,24 +60,8 @@ odata_err_t odata__dec_from_num(const odata__num_t *n, odata_decimal_t *d)
     d->exponent = (int)exponent;
     d->ndigits = (unsigned char)(end - first);
     for (size_t k = first; k < end; ++k)
-        d->digits[k - first] = num_digit(n, k);
+        d->digits[k - first] = odata__num_digit(n, k);
     return ODATA_OK;
-}
-
-/* Doubles stop at DBL_MAX: larger values (those that round past it) are refused, exactly as odata_json_value does. */
-static int exceeds_double(const odata__num_t *n, size_t first, size_t end)
-{
-    static const char limit[] = "17976931348623158079"; /* the leading digits of DBL_MAX + ulp/2 */
-    long long magnitude = n->point - (long long)first;
-
-    if (magnitude != 309)
-        return magnitude > 309;
-    for (size_t k = 0; k < sizeof(limit) - 1; ++k) {
-        char c = first + k < end ? num_digit(n, first + k) : '0';
-        if (c != limit[k])
-            return c > limit[k];
-    }
-    return 1;
 }
 
 /* strtod of "<digits>e<exp>": no decimal point, so the locale does not matter. */
@@ -172,15 +84,15 @@ odata_err_t odata__double_from_num(const odata__num_t *n, double *out)
     size_t first, end, nd = 0;
     long long exp10;
 
-    num_span(n, &first, &end);
+    odata__num_span(n, &first, &end);
     if (first == end) {
         *out = 0.0;
         return ODATA_OK;
     }
-    if (exceeds_double(n, first, end))
+    if (odata__num_exceeds_double(n, first, end))
         return ODATA_ERR_INVALID;
     for (size_t k = first; k < end && nd < DOUBLE_MAX_DIGITS; ++k)
-        digits[nd++] = num_digit(n, k);
+        digits[nd++] = odata__num_digit(n, k);
     if (first + nd < end) {
         /* the digits cut are not all zero (end is the last non-zero digit): a sticky digit keeps the rounding */
         digits[nd++] = '1';
@@ -771,7 +683,7 @@ odata_err_t odata_value_parse(odata_type_t type, const char *s, size_t len, odat
         out->u.str.len = len;
         return ODATA_OK;
     case ODATA_TYPE_BOOLEAN:
-        if (is_word(s, len, "true") || is_word(s, len, "false")) {
+        if (odata__word_is(s, len, "true") || odata__word_is(s, len, "false")) {
             out->type = ODATA_V_BOOLEAN;
             out->u.boolean = lower(s[0]) == 't';
             return ODATA_OK;
@@ -786,12 +698,12 @@ odata_err_t odata_value_parse(odata_type_t type, const char *s, size_t len, odat
             out->type = ODATA_V_DECIMAL;
         return result;
     case ODATA_TYPE_DOUBLE:
-        if (is_word(s, len, "nan")) {
+        if (odata__word_is(s, len, "nan")) {
             out->u.dbl = NAN;
-        } else if (is_word(s, len, "inf") || is_word(s, len, "infinity") || is_word(s, len, "+inf") ||
-                   is_word(s, len, "+infinity")) {
+        } else if (odata__word_is(s, len, "inf") || odata__word_is(s, len, "infinity") || odata__word_is(s, len, "+inf") ||
+                   odata__word_is(s, len, "+infinity")) {
             out->u.dbl = INFINITY;
-        } else if (is_word(s, len, "-inf") || is_word(s, len, "-infinity")) {
+        } else if (odata__word_is(s, len, "-inf") || odata__word_is(s, len, "-infinity")) {
             out->u.dbl = -INFINITY;
         } else if ((result = odata__num_parse(s, len, &n)) != ODATA_OK ||
                    (result = odata__double_from_num(&n, &out->u.dbl)) != ODATA_OK) {
@@ -1100,12 +1012,12 @@ int odata__str_cmp(const char *a, size_t alen, const char *b, size_t blen)
 
 /* ---- comparison ---- */
 
-static int is_numeric(odata_vtype_t t)
+int odata__is_numeric(odata_vtype_t t)
 {
     return t == ODATA_V_INT64 || t == ODATA_V_DECIMAL || t == ODATA_V_DOUBLE;
 }
 
-static double to_double(const odata_value_t *v)
+double odata__value_to_double(const odata_value_t *v)
 {
     switch (v->type) {
     case ODATA_V_INT64:
@@ -1124,9 +1036,9 @@ static int cmp_i64(int64_t a, int64_t b)
 
 odata_err_t odata_value_compare(const odata_value_t *a, const odata_value_t *b, int *cmp)
 {
-    if (is_numeric(a->type) && is_numeric(b->type)) {
+    if (odata__is_numeric(a->type) && odata__is_numeric(b->type)) {
         if (a->type == ODATA_V_DOUBLE || b->type == ODATA_V_DOUBLE) {
-            double x = to_double(a), y = to_double(b);
+            double x = odata__value_to_double(a), y = odata__value_to_double(b);
             /* a total order for sorting: NaN equals NaN and precedes every number */
             if (isnan(x) || isnan(y))
                 *cmp = isnan(x) && isnan(y) ? 0 : isnan(x) ? -1 : 1;
