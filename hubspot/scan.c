@@ -267,6 +267,20 @@ static void set_err(char *err, size_t errlen, const char *msg)
     snprintf(err, errlen, "%s", msg);
 }
 
+int hs_page_after(json_t *doc, size_t nresults, json_t **after, char *err, size_t errlen)
+{
+    *after = json_object_get(json_object_get(json_object_get(doc, "paging"), "next"), "after");
+    if (*after != NULL && (!json_is_string(*after) || !hs_cursor_ok(json_string_value(*after), json_string_length(*after)))) {
+        set_err(err, errlen, "HubSpot answered with an invalid paging cursor");
+        return -1;
+    }
+    if (*after != NULL && nresults == 0) {
+        set_err(err, errlen, "HubSpot answered with an empty page that is not the last");
+        return -1;
+    }
+    return 0;
+}
+
 static void start_window(hs_scan_t *s, const char *bound)
 {
     s->phase = HS_PHASE_WINDOW;
@@ -431,15 +445,9 @@ int hs_scan_take(hs_scan_t *s, const char *body, size_t len, json_t **rows, char
         goto out;
     }
     if (s->mode == HS_SCAN_LIST) {
-        json_t *after = json_object_get(json_object_get(json_object_get(doc, "paging"), "next"), "after");
-        if (after != NULL && (!json_is_string(after) || !hs_cursor_ok(json_string_value(after), json_string_length(after)))) {
-            set_err(err, errlen, "HubSpot answered with an invalid paging cursor");
+        json_t *after;
+        if (hs_page_after(doc, json_array_size(results), &after, err, errlen) != 0)
             goto out;
-        }
-        if (after != NULL && json_array_size(results) == 0) {
-            set_err(err, errlen, "HubSpot answered with an empty page that is not the last");
-            goto out;
-        }
         if (after != NULL)
             snprintf(s->cursor, sizeof(s->cursor), "%s", json_string_value(after));
         else

@@ -42,6 +42,11 @@ hs_sort_kind_t hs_sort_kind(const odata_property_t *p, json_t *hs_props);
 int hs_id_parse(const char *s, int64_t *id);
 /** Whether c[0..n) can be a paging cursor kept in a position: printable ASCII without '|', '~' or spaces. */
 int hs_cursor_ok(const char *c, size_t n);
+/**
+ * The paging cursor of a list page (`doc`, with `nresults` records): NULL on the last page. Returns -1
+ * (with a message in err) when the cursor is malformed or a page without records says more follow.
+ */
+int hs_page_after(json_t *doc, size_t nresults, json_t **after, char *err, size_t errlen);
 
 typedef enum en_hs_scan_mode_t { HS_SCAN_LIST, HS_SCAN_KEYSET, HS_SCAN_ORDERED } hs_scan_mode_t;
 typedef enum en_hs_scan_phase_t { HS_PHASE_MAIN, HS_PHASE_NULLS, HS_PHASE_WINDOW, HS_PHASE_TIE, HS_PHASE_DONE } hs_scan_phase_t;

@@ -179,15 +179,8 @@ int hs_split_take(hs_split_t *s, int ticket, const char *body, size_t len, json_
     }
     p->busy = 0;
     start = p->from;
-    after = json_object_get(json_object_get(json_object_get(doc, "paging"), "next"), "after");
-    if (after != NULL && (!json_is_string(after) || !hs_cursor_ok(json_string_value(after), json_string_length(after)))) {
-        set_err(err, errlen, "HubSpot answered with an invalid paging cursor");
+    if (hs_page_after(doc, json_array_size(results), &after, err, errlen) != 0)
         goto out;
-    }
-    if (after != NULL && json_array_size(results) == 0) {
-        set_err(err, errlen, "HubSpot answered with an empty page that is not the last");
-        goto out;
-    }
     /* ids ascending and inside the part; the records at or past its end are the next part's */
     for (i = 0, kept = 0; i != json_array_size(results); ++i) {
         if (id_parse(json_string_value(json_object_get(json_array_get(results, i), "id")), &id) != 0 || (i != 0 && id <= prev) ||
