@@ -40,11 +40,6 @@
 
 /* ---- answers ---- */
 
-static void add_header(h2o_req_t *req, const h2o_token_t *token, const char *value)
-{
-    h2o_add_header(&req->pool, &req->res.headers, token, NULL, value, strlen(value));
-}
-
 /* Sends `doc` (stolen) as the JSON answer. */
 void gw_api_send_json(h2o_req_t *req, int status, json_t *doc)
 {
@@ -61,8 +56,8 @@ void gw_api_send_json(h2o_req_t *req, int status, json_t *doc)
     free(text);
     req->res.status = status;
     req->res.reason = gw_reason_of(status);
-    add_header(req, H2O_TOKEN_CONTENT_TYPE, "application/json; charset=utf-8");
-    add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
+    gw_add_header(req, H2O_TOKEN_CONTENT_TYPE, "application/json; charset=utf-8");
+    gw_add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL, H2O_STRLIT("nosniff"));
     h2o_send_inline(req, body.base, body.len);
 }
@@ -75,7 +70,7 @@ void gw_api_send_err(h2o_req_t *req, int status, const char *code, const char *f
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (status == 401)
-        add_header(req, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer realm=\"HubSpot OData admin\"");
+        gw_add_header(req, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer realm=\"HubSpot OData admin\"");
     gw_api_send_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
 }
 
@@ -86,21 +81,6 @@ void gw_api_send_db_error(h2o_req_t *req, const char *what, const char *err)
 }
 
 /* ---- helpers ---- */
-
-/* The gateway's public base URL (no trailing slash), in the request's pool. */
-static h2o_iovec_t base_url(h2o_req_t *req)
-{
-    if (gw.config.public_url != NULL) {
-        size_t n = strlen(gw.config.public_url);
-        while (n > 0 && gw.config.public_url[n - 1] == '/')
-            --n;
-        return h2o_iovec_init(gw.config.public_url, n);
-    }
-    return h2o_concat(&req->pool,
-                      req->scheme == &H2O_URL_SCHEME_HTTPS ? h2o_iovec_init(H2O_STRLIT("https://"))
-                                                           : h2o_iovec_init(H2O_STRLIT("http://")),
-                      req->authority);
-}
 
 static const h2o_iovec_t *find_header(h2o_req_t *req, const char *name, size_t len)
 {
@@ -229,12 +209,14 @@ json_t *gw_api_json_body(h2o_req_t *req, const char *const *names)
 static h2o_iovec_t signed_uri(h2o_req_t *req)
 {
     static const char decoded[] = ":/?@!$'()*,;";
-    h2o_iovec_t base = base_url(req), uri;
+    const char *base = gw_public_base(req);
+    size_t blen = strlen(base);
+    h2o_iovec_t uri;
     char *o;
 
-    uri.base = o = h2o_mem_alloc_pool(&req->pool, base.len + req->path.len + 1);
-    memcpy(o, base.base, base.len);
-    o += base.len;
+    uri.base = o = h2o_mem_alloc_pool(&req->pool, blen + req->path.len + 1);
+    memcpy(o, base, blen);
+    o += blen;
     for (size_t i = 0; i < req->path.len; ++i) {
         const char *p = req->path.base + i;
         if (*p == '%' && i + 2 < req->path.len) {
@@ -343,20 +325,21 @@ static void on_launch(void *data, PGresult *res, const char *err)
         return;
     }
     if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
-        h2o_iovec_t base = base_url(req);
+        const char *base = gw_public_base(req);
         gw_api_send_err(req, 404, "PortalNotInstalled",
-                        "the app is not installed in HubSpot portal %" PRId64 ": a portal admin installs it at %.*s/oauth/install",
-                        r->portal_id, (int)base.len, base.base);
+                        "the app is not installed in HubSpot portal %" PRId64 ": a portal admin installs it at %s/oauth/install",
+                        r->portal_id, base);
         return;
     }
     if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
         gw_api_send_db_error(req, "a launch code was not stored", NULL);
         return;
     }
-    h2o_iovec_t base = base_url(req);
+    const char *base = gw_public_base(req);
     gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " launch", r->portal_id, r->user_id);
-    char *url = h2o_mem_alloc_pool(&req->pool, base.len + strlen(r->secret) + 32);
-    sprintf(url, "%.*s/app/#launch=%s", (int)base.len, base.base, r->secret);
+    size_t n = strlen(base) + strlen(r->secret) + 32;
+    char *url = h2o_mem_alloc_pool(&req->pool, n);
+    snprintf(url, n, "%s/app/#launch=%s", base, r->secret);
     gw_api_send_json(req, 200, json_pack("{s:s,s:i}", "launchUrl", url, "expiresIn", LAUNCH_TTL_S));
 }
 
@@ -459,13 +442,13 @@ static void user_failed(api_req_t *r, hs_call_t *call)
     h2o_req_t *req = r->req;
     long status = hs_call_status(call);
     hs_err_t e = hs_call_error(call);
-    h2o_iovec_t base = base_url(req);
+    const char *base = gw_public_base(req);
 
     if (e == HS_ERR_GRANT || (e == HS_ERR_STATUS && (status == 401 || status == 403)))
         gw_api_send_err(
             req, 503, "PortalNeedsReauthorization",
-            "HubSpot did not let the app read who its users are (%s): a portal admin re-installs the app at %.*s/oauth/install",
-            hs_call_message(call), (int)base.len, base.base);
+            "HubSpot did not let the app read who its users are (%s): a portal admin re-installs the app at %s/oauth/install",
+            hs_call_message(call), base);
     else if (e == HS_ERR_STATUS && status == 404)
         gw_api_send_err(req, 403, "UnknownUser", "HubSpot does not know user %" PRId64 " in portal %" PRId64, r->user_id,
                         r->portal_id);
@@ -483,7 +466,7 @@ static void on_user(hs_call_t *call, void *data)
     json_t *doc, *v;
     int64_t teams[64];
     size_t nteams = 0, i;
-    char *teams_text, *o;
+    char *teams_text;
     int super_admin;
 
     r->call = NULL;
@@ -512,13 +495,14 @@ static void on_user(hs_call_t *call, void *data)
     }
     json_decref(doc);
     qsort(teams, nteams, sizeof(teams[0]), cmp_int64);
-    o = teams_text = h2o_mem_alloc_pool(&req->pool, nteams * 21 + 3);
-    *o++ = '{';
+    /* a PostgreSQL array literal, each team once */
+    size_t cap = nteams * 21 + 3, len = 1;
+    teams_text = h2o_mem_alloc_pool(&req->pool, cap);
+    teams_text[0] = '{';
     for (i = 0; i != nteams; ++i)
         if (i == 0 || teams[i] != teams[i - 1])
-            o += sprintf(o, "%s%" PRId64, o[-1] == '{' ? "" : ",", teams[i]);
-    *o++ = '}';
-    *o = '\0';
+            len += (size_t)snprintf(teams_text + len, cap - len, "%s%" PRId64, len == 1 ? "" : ",", teams[i]);
+    snprintf(teams_text + len, cap - len, "}");
     const char *params[6] = {gw_api_int_param(req, r->portal_id), gw_api_bytea_param(req, r->token_hash, sizeof(r->token_hash)),
                              gw_api_int_param(req, r->user_id),   gw_api_int_param(req, gw.config.session_ttl),
                              super_admin ? "true" : "false",      teams_text};
@@ -536,8 +520,8 @@ static void on_launch_used(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
     h2o_req_t *req = r->req;
-    unsigned char *blob, *pt = NULL;
-    size_t bloblen = 0, ptlen = 0;
+    char *rt;
+    uint32_t key_id;
     store_err_t se;
     char path[64];
 
@@ -553,31 +537,22 @@ static void on_launch_used(void *data, PGresult *res, const char *err)
     }
     r->portal_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     r->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    blob = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 2), &bloblen);
-    se = blob != NULL ? store_open(gw.keyring, r->portal_id, blob, bloblen, &pt, &ptlen) : STORE_ERR_NOMEM;
-    if (blob != NULL)
-        PQfreemem(blob);
+    rt = gw_grant_open(r->portal_id, PQgetvalue(res, 0, 2), &se, &key_id);
     if (se == STORE_ERR_NOMEM) {
         gw_api_send_err(req, 500, "InternalError", "out of memory");
         return;
     }
-    if (se != STORE_OK || strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
-        h2o_iovec_t base = base_url(req);
-        if (pt != NULL) {
-            OPENSSL_cleanse(pt, ptlen);
-            free(pt);
-        }
-        gw_api_send_err(
-            req, 503, "PortalNeedsReauthorization",
-            "the portal's HubSpot authorisation cannot be used: a portal admin re-installs the app at %.*s/oauth/install",
-            (int)base.len, base.base);
+    if (rt == NULL || strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+        gw_grant_free(rt);
+        gw_api_send_err(req, 503, "PortalNeedsReauthorization",
+                        "the portal's HubSpot authorisation cannot be used: a portal admin re-installs the app at %s/oauth/install",
+                        gw_public_base(req));
         return;
     }
     /* who the user is comes from HubSpot */
     snprintf(path, sizeof(path), "/settings/v3/users/%" PRId64, r->user_id);
-    r->call = hs_call_start(gw.hubspot, r->portal_id, (const char *)pt, "GET", path, NULL, on_user, r);
-    OPENSSL_cleanse(pt, ptlen);
-    free(pt);
+    r->call = hs_call_start(gw.hubspot, r->portal_id, rt, "GET", path, NULL, on_user, r);
+    gw_grant_free(rt);
     if (r->call == NULL)
         gw_api_send_err(req, 500, "InternalError", "out of memory");
 }
@@ -717,8 +692,8 @@ static void on_revoked(hs_oauth_revoke_t *x, void *data)
 static void on_grant(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
-    unsigned char *blob, *pt = NULL;
-    size_t bloblen = 0, ptlen = 0;
+    char *rt;
+    uint32_t key_id;
     store_err_t se;
 
     if (res == NULL) {
@@ -729,23 +704,27 @@ static void on_grant(void *data, PGresult *res, const char *err)
         gw_api_send_err(r->req, 404, "PortalNotInstalled", "the portal was removed already");
         return;
     }
-    blob = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &bloblen);
-    se = blob != NULL ? store_open(gw.keyring, r->portal_id, blob, bloblen, &pt, &ptlen) : STORE_ERR_NOMEM;
-    if (blob != NULL)
-        PQfreemem(blob);
+    rt = gw_grant_open(r->portal_id, PQgetvalue(res, 0, 0), &se, &key_id);
     if (se == STORE_ERR_NOMEM) {
         gw_api_send_err(r->req, 500, "InternalError", "out of memory");
         return;
     }
-    if (se != STORE_OK) {
-        /* a grant no key opens cannot be used by anyone: there is nothing to revoke */
+    if (se == STORE_ERR_NOKEY) {
+        /* another gateway may hold the key and the grant may be live at HubSpot: it must be revoked first */
+        gw_api_send_err(r->req, 503, "MasterKeyMissing",
+                        "the portal's grant is sealed with master key %" PRIu32
+                        ", which this gateway does not have, so it cannot be revoked at HubSpot; nothing was removed",
+                        key_id);
+        return;
+    }
+    if (rt == NULL) {
+        /* a grant its own key does not open cannot be used by anyone: there is nothing to revoke */
         remove_rows(r);
         return;
     }
     hs_oauth_config_t cfg = {.base_url = gw.config.hubspot_base_url};
-    r->revoke = hs_oauth_revoke_start(gw.hsloop, &cfg, (const char *)pt, on_revoked, r);
-    OPENSSL_cleanse(pt, ptlen);
-    free(pt);
+    r->revoke = hs_oauth_revoke_start(gw.hsloop, &cfg, rt, on_revoked, r);
+    gw_grant_free(rt);
     if (r->revoke == NULL)
         gw_api_send_err(r->req, 500, "InternalError", "out of memory");
 }
@@ -792,7 +771,7 @@ static int method_is(h2o_req_t *req, const char *m)
 
 static int not_allowed(h2o_req_t *req, const char *allow)
 {
-    add_header(req, H2O_TOKEN_ALLOW, allow);
+    gw_add_header(req, H2O_TOKEN_ALLOW, allow);
     gw_api_send_err(req, 405, "MethodNotAllowed", "this address takes %s", allow);
     return 0;
 }

@@ -105,18 +105,6 @@ static void on_minted(void *data, PGresult *res, const char *err)
     gw_api_send_json(r->req, 201, doc);
 }
 
-/* A name of 1 to STORE_ADMIN_NAME_MAX characters (UTF-8, as jansson guarantees) without control characters. */
-static int name_ok(const char *s)
-{
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; ++p) {
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-        chars += (*p & 0xc0) != 0x80;
-    }
-    return chars >= 1 && chars <= STORE_ADMIN_NAME_MAX;
-}
-
 void gw_api_tokens_mint(api_req_t *r)
 {
     h2o_req_t *req = r->req;
@@ -125,7 +113,7 @@ void gw_api_tokens_mint(api_req_t *r)
     char text[STORE_TOKEN_LEN + 1], prefix[STORE_TOKEN_DISPLAY_LEN + 1];
     unsigned char hash[32];
 
-    if (!json_is_string(name) || !name_ok(json_string_value(name))) {
+    if (!json_is_string(name) || !store_admin_name_valid(json_string_value(name))) {
         gw_api_send_err(req, 400, "InvalidName", "name must be 1 to %d characters without control characters",
                         STORE_ADMIN_NAME_MAX);
         return;

@@ -61,6 +61,18 @@ typedef struct st_gw_t {
 
 extern gw_t gw;
 
+/** Adds a response header (the value is borrowed: a literal or in the request's pool). */
+void gw_add_header(h2o_req_t *req, const h2o_token_t *token, const char *value);
+/** The gateway's public base URL without a trailing slash (--public-url, else the request's scheme and host), in the pool. */
+const char *gw_public_base(h2o_req_t *req);
+/**
+ * Opens a portal's sealed grant as read from PostgreSQL (`enc`, bytea in text form): the refresh token
+ * (new, NUL-terminated; gw_grant_free), or NULL with the store's error in *err. On STORE_ERR_NOKEY
+ * (this gateway lacks the key; the grant itself may be fine) *key_id names the key.
+ */
+char *gw_grant_open(int64_t portal_id, const char *enc, store_err_t *err, uint32_t *key_id);
+/** Wipes and frees a refresh token (NULL is ignored). */
+void gw_grant_free(char *refresh_token);
 /** The reason phrase of an HTTP status. */
 const char *gw_reason_of(int status);
 /** Registers the /odata/ handler on the host configuration. */

@@ -123,11 +123,6 @@ static void set_cookie(h2o_req_t *req, const char *value)
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, c, strlen(c));
 }
 
-static void add_header(h2o_req_t *req, const h2o_token_t *token, const char *value)
-{
-    h2o_add_header(&req->pool, &req->res.headers, token, NULL, value, strlen(value));
-}
-
 /* Sends a page; `body_html` is HTML already (escape what goes into it). */
 static void send_page(h2o_req_t *req, int status, const char *title, const char *body_html)
 {
@@ -141,8 +136,8 @@ static void send_page(h2o_req_t *req, int status, const char *title, const char 
                              html(req, title), html(req, title), body_html);
     req->res.status = status;
     req->res.reason = gw_reason_of(status);
-    add_header(req, H2O_TOKEN_CONTENT_TYPE, "text/html; charset=utf-8");
-    add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
+    gw_add_header(req, H2O_TOKEN_CONTENT_TYPE, "text/html; charset=utf-8");
+    gw_add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
     /* the callback's URL holds the code: keep it out of Referer headers; the pages load nothing */
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL, H2O_STRLIT("no-referrer"));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL,
@@ -199,19 +194,6 @@ static void send_not_configured(h2o_req_t *req)
               "<p>The operator sets the app's client id and secret (<code>--client-id</code> and <code>--client-secret</code>, "
               "or <code>GATEWAY_HUBSPOT_CLIENT_ID</code> and <code>GATEWAY_HUBSPOT_CLIENT_SECRET</code>) and restarts the "
               "gateway.</p>");
-}
-
-/* The gateway's public base URL (no trailing slash), in the request's pool. */
-static const char *base_url(h2o_req_t *req)
-{
-    if (gw.config.public_url != NULL) {
-        size_t n = strlen(gw.config.public_url);
-        while (n > 0 && gw.config.public_url[n - 1] == '/')
-            --n;
-        return pool_printf(&req->pool, "%.*s", (int)n, gw.config.public_url);
-    }
-    return pool_printf(&req->pool, "%s://%.*s", req->scheme == &H2O_URL_SCHEME_HTTPS ? "https" : "http", (int)req->authority.len,
-                       req->authority.base);
 }
 
 /* ---- state ---- */
@@ -323,7 +305,7 @@ static int on_install(h2o_req_t *req)
         return 0;
     }
     h2o_base64_encode(cookie, nonce, sizeof(nonce), 1);
-    redirect_uri = pool_printf(&req->pool, "%s/oauth/callback", base_url(req));
+    redirect_uri = pool_printf(&req->pool, "%s/oauth/callback", gw_public_base(req));
     location = pool_printf(
         &req->pool, "%s/oauth/authorize?client_id=%s&redirect_uri=%s&scope=%s%s%s&state=%s", gw.config.hubspot_auth_url,
         uri_escape(req, gw.config.client_id), uri_escape(req, redirect_uri), uri_escape(req, gw.config.oauth_scopes),
@@ -332,7 +314,7 @@ static int on_install(h2o_req_t *req)
     OPENSSL_cleanse(nonce, sizeof(nonce));
     set_cookie(req, cookie);
     OPENSSL_cleanse(cookie, sizeof(cookie));
-    add_header(req, H2O_TOKEN_LOCATION, location);
+    gw_add_header(req, H2O_TOKEN_LOCATION, location);
     send_page(req, 302, "Continue in HubSpot",
               pool_printf(&req->pool, "<p><a href=\"%s\">Continue to HubSpot</a> to approve the app.</p>", html(req, location)));
     return 0;
@@ -584,7 +566,7 @@ static int on_callback(h2o_req_t *req)
         hs_oauth_config_t cfg = {.base_url = gw.config.hubspot_base_url,
                                  .client_id = gw.config.client_id,
                                  .client_secret = gw.config.client_secret,
-                                 .redirect_uri = pool_printf(&req->pool, "%s/oauth/callback", base_url(req)),
+                                 .redirect_uri = pool_printf(&req->pool, "%s/oauth/callback", gw_public_base(req)),
                                  .timeout_ms = 30000};
         r->exchange = hs_oauth_exchange_start(gw.hsloop, &cfg, code, on_exchange, r);
     }
@@ -606,7 +588,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
-        add_header(req, H2O_TOKEN_ALLOW, "GET");
+        gw_add_header(req, H2O_TOKEN_ALLOW, "GET");
         send_page(req, 405, "Method not allowed", "<p>Only GET is served here.</p>");
         return 0;
     }

@@ -28,6 +28,43 @@ void gw_add_header(h2o_req_t *req, const h2o_token_t *token, const char *value)
     h2o_add_header(&req->pool, &req->res.headers, token, NULL, value, strlen(value));
 }
 
+const char *gw_public_base(h2o_req_t *req)
+{
+    if (gw.config.public_url != NULL) {
+        size_t n = strlen(gw.config.public_url);
+        while (n > 0 && gw.config.public_url[n - 1] == '/')
+            --n;
+        return h2o_strdup(&req->pool, gw.config.public_url, n).base;
+    }
+    return h2o_concat(&req->pool,
+                      req->scheme == &H2O_URL_SCHEME_HTTPS ? h2o_iovec_init(H2O_STRLIT("https://"))
+                                                           : h2o_iovec_init(H2O_STRLIT("http://")),
+                      req->authority, h2o_iovec_init("", 1))
+        .base;
+}
+
+char *gw_grant_open(int64_t portal_id, const char *enc, store_err_t *err, uint32_t *key_id)
+{
+    size_t bloblen = 0, ptlen = 0;
+    unsigned char *blob = PQunescapeBytea((const unsigned char *)enc, &bloblen), *pt = NULL;
+
+    *key_id = 0;
+    *err = blob != NULL ? store_open(gw.keyring, portal_id, blob, bloblen, &pt, &ptlen) : STORE_ERR_NOMEM;
+    if (*err == STORE_ERR_NOKEY)
+        store_sealed_key_id(blob, bloblen, key_id);
+    if (blob != NULL)
+        PQfreemem(blob);
+    return *err == STORE_OK ? (char *)pt : NULL;
+}
+
+void gw_grant_free(char *refresh_token)
+{
+    if (refresh_token == NULL)
+        return;
+    OPENSSL_cleanse(refresh_token, strlen(refresh_token));
+    free(refresh_token);
+}
+
 void gw_add_odata_version(h2o_req_t *req)
 {
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("odata-version"), 0, NULL, H2O_STRLIT("4.0"));
@@ -117,11 +154,7 @@ static void odata_req_dispose(void *p)
     free(r->prop_calls);
     gw_feed_dispose(&r->feed);
     json_decref(r->definition);
-    free(r->base_url);
-    if (r->refresh_token != NULL) {
-        OPENSSL_cleanse(r->refresh_token, strlen(r->refresh_token));
-        free(r->refresh_token);
-    }
+    gw_grant_free(r->refresh_token);
     odata_model_destroy(r->model);
 }
 
@@ -325,8 +358,6 @@ static void mark_needs_reauth(int64_t portal_id, const char *enc)
 static void on_auth(void *data, PGresult *res, const char *err)
 {
     gw_odata_req_t *r = data;
-    unsigned char *blob = NULL, *pt = NULL;
-    size_t bloblen = 0, ptlen = 0;
     uint32_t key_id = 0;
     store_err_t se;
 
@@ -364,12 +395,7 @@ static void on_auth(void *data, PGresult *res, const char *err)
         gw_send_error(r->req, 500, "InternalError", "the data source definition could not be read");
         return;
     }
-    blob = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 6), &bloblen);
-    se = blob != NULL ? store_open(gw.keyring, r->portal_id, blob, bloblen, &pt, &ptlen) : STORE_ERR_NOMEM;
-    if (blob != NULL && se == STORE_ERR_NOKEY)
-        store_sealed_key_id(blob, bloblen, &key_id);
-    if (blob != NULL)
-        PQfreemem(blob);
+    r->refresh_token = gw_grant_open(r->portal_id, PQgetvalue(res, 0, 6), &se, &key_id);
     if (se == STORE_ERR_NOKEY) {
         /* this process lacks a key (a rotation not yet rolled out to it): the grant itself may be fine */
         char msg[1400];
@@ -396,8 +422,6 @@ static void on_auth(void *data, PGresult *res, const char *err)
         gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
         return;
     }
-    r->refresh_token = (char *)pt;
-    (void)ptlen;
     {
         /* the grant as read, so that a refusal by HubSpot marks this grant and not a newer one */
         const char *enc = PQgetvalue(res, 0, 6);
@@ -487,17 +511,6 @@ static int find_token(h2o_req_t *req, const char *query_token, const char **toke
         return 0;
     }
     return -1;
-}
-
-static char *base_url_of(h2o_req_t *req)
-{
-    if (gw.config.public_url != NULL)
-        return strdup(gw.config.public_url);
-    size_t n = req->authority.len + 16;
-    char *s = malloc(n);
-    if (s != NULL)
-        snprintf(s, n, "http://%.*s", (int)req->authority.len, req->authority.base);
-    return s;
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -616,10 +629,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     r->started_at = h2o_now(gw.evloop);
     snprintf(r->ds, sizeof(r->ds), "%s", ds);
     snprintf(r->set_name, sizeof(r->set_name), "%s", set_name);
-    if ((r->base_url = base_url_of(req)) == NULL) {
-        gw_send_error(req, 500, "InternalError", "out of memory");
-        return 0;
-    }
+    r->base_url = gw_public_base(req);
     r->raw_query = raw_query;
     {
         char hex[2 + 64 + 1];

@@ -64,12 +64,11 @@ typedef struct st_gw_odata_req_t {
     const char *prop_failed_code;
     char prop_failed_msg[1400];
     odata_model_t *model;
-    char *base_url;
+    const char *base_url; /* gw_public_base, in the pool */
     uint64_t started_at;
     gw_feed_t feed;
 } gw_odata_req_t;
 
-void gw_add_header(h2o_req_t *req, const h2o_token_t *token, const char *value);
 void gw_add_odata_version(h2o_req_t *req);
 /** Sends an OData error body with the status. */
 void gw_send_error(h2o_req_t *req, int status, const char *code, const char *message);

@@ -71,7 +71,7 @@ static int64_t get_int64(const PGresult *res, int row, int col)
 }
 
 /* 1 to STORE_ADMIN_NAME_MAX characters of UTF-8 text (the server checks the encoding), no control characters */
-static int valid_name(const char *name)
+int store_admin_name_valid(const char *name)
 {
     size_t chars = 0;
     const unsigned char *p;
@@ -728,7 +728,7 @@ store_err_t store_admin_datasource_create(PGconn *conn, int64_t portal_id, int64
         store__set_err(err, errlen, "the portal id and the owner user id must be positive integers");
         goto out;
     }
-    if (!valid_name(name)) {
+    if (!store_admin_name_valid(name)) {
         store__set_err(err, errlen, "the name must be 1 to %d characters without control characters", STORE_ADMIN_NAME_MAX);
         goto out;
     }
@@ -861,7 +861,7 @@ store_err_t store_admin_token_mint(PGconn *conn, int64_t portal_id, int64_t owne
         store__set_err(err, errlen, "the portal id and the owner user id must be positive integers");
         goto out;
     }
-    if (!valid_name(name)) {
+    if (!store_admin_name_valid(name)) {
         store__set_err(err, errlen, "the name must be 1 to %d characters without control characters", STORE_ADMIN_NAME_MAX);
         goto out;
     }
@@ -1046,9 +1046,11 @@ store_err_t store_admin_launch_create(PGconn *conn, int64_t portal_id, int64_t u
                               "SELECT id, $2::bytea, $3::bigint, now() + make_interval(secs => $4::int) FROM portals "
                               "WHERE id = $1::bigint";
     unsigned char raw[32], hash[SHA256_DIGEST_LENGTH];
-    char b64[STORE_ADMIN_LAUNCH_CODE_MAX], hex[2 * SHA256_DIGEST_LENGTH + 3], ttl_text[16];
+    char b64[STORE_ADMIN_LAUNCH_CODE_MAX], ttl_text[16];
     int64_text_t portal_text, user_text;
     const char *values[4];
+    int lengths[4] = {0, sizeof(hash), 0, 0}, formats[4] = {0, 1, 0, 0};
+    Oid types[4] = {0, BYTEAOID, 0, 0};
     PGresult *res;
     store_err_t result;
     int n, i, o = 0;
@@ -1070,15 +1072,12 @@ store_err_t store_admin_launch_create(PGconn *conn, int64_t portal_id, int64_t u
     code[o] = '\0';
     OPENSSL_cleanse(b64, sizeof(b64));
     SHA256((const unsigned char *)code, (size_t)o, hash);
-    memcpy(hex, "\\x", 2);
-    for (i = 0; i != SHA256_DIGEST_LENGTH; ++i)
-        snprintf(hex + 2 + 2 * i, 3, "%02x", hash[i]);
     snprintf(ttl_text, sizeof(ttl_text), "%d", ttl_s);
     values[0] = int64_param(portal_text, portal_id);
-    values[1] = hex;
+    values[1] = (const char *)hash;
     values[2] = int64_param(user_text, user_id);
     values[3] = ttl_text;
-    res = exec_params(conn, sql, 4, values);
+    res = PQexecParams(conn, sql, 4, types, values, lengths, formats, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         result = db_error(conn, res, "cannot store the launch code", err, errlen);
     } else if (strcmp(PQcmdTuples(res), "1") != 0) {

@@ -16,6 +16,9 @@
 #include "store/store.h"
 
 #define STORE_ADMIN_NAME_MAX 200 /* characters, as the schema checks */
+
+/** Whether `name` (UTF-8) is 1 to STORE_ADMIN_NAME_MAX characters without control characters: a data source's or token's name. */
+int store_admin_name_valid(const char *name);
 #define STORE_ADMIN_REFRESH_TOKEN_MAX 4096
 #define STORE_ADMIN_SCOPES_MAX 8192
 #define STORE_ADMIN_HUB_DOMAIN_MAX 255

@@ -183,6 +183,13 @@ t_is "$st $(err_code)" "400 ConfirmationRequired" "another portal's id does not 
 st=$(http DELETE "$GW_URL/api/v1/portal" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' --data-raw "{\"confirmPortalId\":\"$HUB\"}")
 t_is "$st $(err_code)" "400 ConfirmationRequired" "the id as a string does not confirm: 400"
 t_is "$(snapshot)" "$before" "none of these changed anything"
+# a gateway without the grant's master key cannot revoke it: nothing is removed
+stop_gateway
+echo "2:$(openssl rand -hex 32)" >"$T_DIR/other.key"
+GATEWAY_MASTER_KEY_FILE="$T_DIR/other.key" start_gateway "$SIM_URL"
+st=$(http DELETE "$GW_URL/api/v1/portal" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' --data-raw "{\"confirmPortalId\":$HUB}")
+t_is "$st $(err_code)" "503 MasterKeyMissing" "a gateway lacking the grant's master key: 503"
+t_is "$(snapshot)" "$before" "and nothing was removed"
 # HubSpot out of reach: nothing is removed
 stop_gateway
 start_gateway "http://127.0.0.1:9"
