@@ -221,6 +221,22 @@ static void send_count(gw_feed_t *f, int64_t n)
     h2o_send_inline(r->req, body, len);
 }
 
+/* Ends the feed's JSON, with the nextLink when rows remain (`more`); the feed is then done. 0 or -1 (out of memory). */
+static int write_end(gw_feed_t *f, int more)
+{
+    char *link = NULL;
+    odata_err_t e;
+
+    if (more && (link = next_link(f)) == NULL)
+        return -1;
+    e = odata_feed_end(&f->out, link);
+    free(link);
+    if (e != ODATA_OK)
+        return -1;
+    f->done = 1;
+    return 0;
+}
+
 /* Takes the waiting page: filters, skips and writes its rows, then decides what comes next. */
 static void emit(gw_feed_t *f)
 {
@@ -271,30 +287,18 @@ static void emit(gw_feed_t *f)
         if (hs_split_done(&f->split))
             calls_cancel(f); /* only the probe can be out: its answer no longer matters */
         if (f->rq_count == 0 && f->ncalls == 0) {
-            char *link = NULL;
-            if (!hs_split_done(&f->split) && (link = next_link(f)) == NULL)
-                goto internal;
-            odata_err_t e = odata_feed_end(&f->out, link);
-            free(link);
-            if (e != ODATA_OK)
+            if (write_end(f, !hs_split_done(&f->split)) != 0)
                 goto internal;
             state = H2O_SEND_STATE_FINAL;
-            f->done = 1;
         }
     } else if (more && !top_reached && f->page_rows < gw.config.page_size) {
         fetch(f); /* the next page loads while this one is on the wire */
         if (f->done)
             return;
     } else {
-        char *link = NULL;
-        if (more && !top_reached && (link = next_link(f)) == NULL)
-            goto internal;
-        odata_err_t e = odata_feed_end(&f->out, link);
-        free(link);
-        if (e != ODATA_OK)
+        if (write_end(f, more && !top_reached) != 0)
             goto internal;
         state = H2O_SEND_STATE_FINAL;
-        f->done = 1;
     }
     if (state == H2O_SEND_STATE_IN_PROGRESS && f->out.len == 0)
         return; /* every row of the page was filtered out: wait for the next one */
