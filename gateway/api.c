@@ -195,7 +195,7 @@ json_t *gw_api_json_body(h2o_req_t *req, const char *const *names)
         for (n = names; *n != NULL && strcmp(*n, key) != 0; ++n)
             ;
         if (*n == NULL) {
-            gw_api_send_err(req, 400, "UnknownProperty", "unknown property \"%.100s\"", key);
+            gw_api_send_err(req, 400, "UnknownMember", "the request body has an unknown member \"%.100s\"", key);
             json_decref(doc);
             return NULL;
         }
@@ -399,7 +399,10 @@ static json_t *identity_json(api_req_t *r)
 static const char session_sql[] =
     "WITH s AS (INSERT INTO sessions (portal_id, token_hash, user_id, expires_at, hubspot_super_admin, team_ids) "
     "VALUES ($1::bigint, $2::bytea, $3::bigint, now() + make_interval(secs => $4::int), $5::boolean, $6::bigint[]) "
-    "RETURNING portal_id, user_id, hubspot_super_admin, team_ids) "
+    "RETURNING portal_id, user_id, hubspot_super_admin, team_ids), "
+    "u AS (INSERT INTO portal_users (portal_id, user_id, hubspot_super_admin, team_ids) "
+    "SELECT portal_id, user_id, hubspot_super_admin, team_ids FROM s ON CONFLICT (portal_id, user_id) DO UPDATE "
+    "SET hubspot_super_admin = EXCLUDED.hubspot_super_admin, team_ids = EXCLUDED.team_ids, seen_at = now()) "
     "SELECT s.portal_id, s.user_id, s.hubspot_super_admin OR EXISTS (SELECT 1 FROM portal_admins a "
     "WHERE a.portal_id = s.portal_id AND a.user_id = s.user_id), array_to_string(s.team_ids, ',') FROM s";
 
@@ -762,6 +765,15 @@ static void api_req_dispose(void *p)
     r->call = NULL;
     json_decref(r->body);
     r->body = NULL;
+    gw_props_load_dispose(&r->props);
+    gw_grant_free(r->grant);
+    r->grant = NULL;
+    json_decref(r->users);
+    json_decref(r->teams_doc);
+    json_decref(r->definition);
+    r->users = r->teams_doc = r->definition = NULL;
+    free(r->ds_text);
+    r->ds_text = NULL;
 }
 
 static int method_is(h2o_req_t *req, const char *m)
@@ -773,6 +785,56 @@ static int not_allowed(h2o_req_t *req, const char *allow)
 {
     gw_add_header(req, H2O_TOKEN_ALLOW, allow);
     gw_api_send_err(req, 405, "MethodNotAllowed", "this address takes %s", allow);
+    return 0;
+}
+
+static int path_has_prefix(h2o_iovec_t path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return path.len > n && memcmp(path.base, prefix, n) == 0;
+}
+
+/* /api/v1/datasources/{id}[/shares|/owner] */
+static int on_datasource_req(h2o_req_t *req, api_req_t *r, h2o_iovec_t path)
+{
+    size_t plen = sizeof("/api/v1/datasources/") - 1;
+    const char *id = path.base + plen, *slash = memchr(id, '/', path.len - plen);
+    size_t idlen = slash != NULL ? (size_t)(slash - id) : path.len - plen;
+    h2o_iovec_t rest = h2o_iovec_init(id + idlen, path.len - plen - idlen);
+
+    if ((r->target_id = gw_api_parse_id(id, idlen)) < 0) {
+        gw_api_send_err(req, 404, "NotFound", "no such data source");
+        return 0;
+    }
+    if (rest.len == 0) {
+        static const char *const names[] = {"name", "objects", NULL};
+        if (method_is(req, "GET"))
+            return with_session(req, r, gw_api_datasource_get);
+        if (method_is(req, "DELETE"))
+            return with_session(req, r, gw_api_datasource_delete);
+        if (!method_is(req, "PATCH"))
+            return not_allowed(req, "GET, PATCH, DELETE");
+        if ((r->body = gw_api_json_body(req, names)) == NULL)
+            return 0;
+        return with_session(req, r, gw_api_datasource_update);
+    }
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/shares"))) {
+        static const char *const names[] = {"shares", NULL};
+        if (!method_is(req, "PUT"))
+            return not_allowed(req, "PUT");
+        if ((r->body = gw_api_json_body(req, names)) == NULL)
+            return 0;
+        return with_session(req, r, gw_api_datasource_share);
+    }
+    if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/owner"))) {
+        static const char *const names[] = {"userId", NULL};
+        if (!method_is(req, "PUT"))
+            return not_allowed(req, "PUT");
+        if ((r->body = gw_api_json_body(req, names)) == NULL)
+            return 0;
+        return with_session(req, r, gw_api_datasource_transfer);
+    }
+    gw_api_send_err(req, 404, "NotFound", "no such API address");
     return 0;
 }
 
@@ -815,6 +877,36 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         return method_is(req, "DELETE") ? with_session(req, r, gw_api_tokens_revoke) : not_allowed(req, "DELETE");
     }
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/objects")))
+        return method_is(req, "GET") ? with_session(req, r, gw_api_objects_list) : not_allowed(req, "GET");
+    if (path_has_prefix(path, "/api/v1/objects/")) {
+        /* /api/v1/objects/{name}/properties */
+        size_t plen = sizeof("/api/v1/objects/") - 1, n;
+        const char *name = path.base + plen, *slash = memchr(name, '/', path.len - plen);
+        if (slash == NULL || !h2o_memis(slash, path.len - (size_t)(slash - path.base), H2O_STRLIT("/properties")) ||
+            (n = (size_t)(slash - name)) == 0 || n > 64) {
+            gw_api_send_err(req, 404, "NotFound", "no such API address");
+            return 0;
+        }
+        r->target_name = h2o_strdup(&req->pool, name, n).base;
+        return method_is(req, "GET") ? with_session(req, r, gw_api_object_properties) : not_allowed(req, "GET");
+    }
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/users")))
+        return method_is(req, "GET") ? with_session(req, r, gw_api_users_list) : not_allowed(req, "GET");
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/teams")))
+        return method_is(req, "GET") ? with_session(req, r, gw_api_teams_list) : not_allowed(req, "GET");
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/datasources"))) {
+        static const char *const names[] = {"name", "objects", NULL};
+        if (method_is(req, "GET"))
+            return with_session(req, r, gw_api_datasources_list);
+        if (!method_is(req, "POST"))
+            return not_allowed(req, "GET, POST");
+        if ((r->body = gw_api_json_body(req, names)) == NULL)
+            return 0;
+        return with_session(req, r, gw_api_datasource_create);
+    }
+    if (path_has_prefix(path, "/api/v1/datasources/"))
+        return on_datasource_req(req, r, path);
     gw_api_send_err(req, 404, "NotFound", "no such API address");
     return 0;
 }

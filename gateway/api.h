@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include "gateway/gateway.h"
+#include "gateway/request.h"
 #include "hubspot/oauth.h"
 
 typedef struct st_api_req_t {
@@ -26,6 +27,22 @@ typedef struct st_api_req_t {
     hs_call_t *call;                      /* asking HubSpot who the user is */
     hs_oauth_revoke_t *revoke;
     int revoked;
+    const char *target_name; /* the name in the path (/api/v1/objects/{name}/properties), in the pool */
+    /* the portal's HubSpot grant, opened for calls on the user's behalf (gw_api_with_grant) */
+    char *grant;
+    const char *grant_enc; /* as read (in the pool) */
+    void (*grant_then)(struct st_api_req_t *r);
+    /* the portal's users and teams (gw_api_load_directory): id text -> HubSpot's object */
+    json_t *users, *teams_doc;
+    int dir_pages, dir_teams;
+    void (*dir_then)(struct st_api_req_t *r);
+    /* a data source being written: its definition (normalized) and the properties it needs */
+    json_t *definition;
+    gw_props_load_t props;
+    const char *ds_name;                     /* the new name, NULL when unchanged (in the body) */
+    char *ds_text;                           /* the normalized definition's text (free()), NULL when unchanged */
+    void (*ds_then)(struct st_api_req_t *r); /* what follows a definition's check against HubSpot */
+    const char *share_kinds, *share_ids;     /* the share list as PostgreSQL arrays (in the pool) */
 } api_req_t;
 
 /** Sends `doc` (stolen; NULL means out of memory) as the JSON answer with `status`; no-store. */
@@ -45,6 +62,36 @@ int64_t gw_api_parse_id(const char *s, size_t n);
  * after answering 400/413/415. The caller decrefs it.
  */
 json_t *gw_api_json_body(h2o_req_t *req, const char *const *names);
+
+/** The session's team ids as a PostgreSQL array literal ("{1,2}"), in the pool. */
+const char *gw_api_teams_param(api_req_t *r);
+/**
+ * Reads and opens the portal's HubSpot grant into r->grant, then runs `then`; or answers 503 when the
+ * portal must be installed again.
+ */
+void gw_api_with_grant(api_req_t *r, void (*then)(api_req_t *r));
+/** Answers a failed HubSpot call made with r->grant: `what` says what was asked. */
+void gw_api_send_hs_failure(api_req_t *r, const hs_call_t *call, const char *what);
+/**
+ * Reads the portal's users (every page, when `users`) into r->users and teams (when `teams`) into
+ * r->teams_doc, both keyed by the id's text, with r->grant open; then runs `then`, or answers the failure.
+ */
+void gw_api_load_directory(api_req_t *r, int users, int teams, void (*then)(api_req_t *r));
+
+/* the portal's objects, properties, users and teams (api_directory.c) */
+void gw_api_objects_list(api_req_t *r);
+void gw_api_object_properties(api_req_t *r);
+void gw_api_users_list(api_req_t *r);
+void gw_api_teams_list(api_req_t *r);
+
+/* data sources and their sharing (api_datasources.c) */
+void gw_api_datasources_list(api_req_t *r);
+void gw_api_datasource_get(api_req_t *r);
+void gw_api_datasource_create(api_req_t *r);
+void gw_api_datasource_update(api_req_t *r);
+void gw_api_datasource_delete(api_req_t *r);
+void gw_api_datasource_share(api_req_t *r);
+void gw_api_datasource_transfer(api_req_t *r);
 
 /* personal access tokens (api_tokens.c); each runs with the session read */
 void gw_api_tokens_list(api_req_t *r);

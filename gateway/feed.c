@@ -559,6 +559,7 @@ void gw_feed_start(gw_odata_req_t *r)
     odata_query_error_t qerr;
     char m[300];
     size_t n;
+    const char *dfilter;
 
     odata_buf_init(&f->out, GW_MAX_OUT);
     odata_buf_init(&f->scratch, 1024 * 1024);
@@ -572,6 +573,17 @@ void gw_feed_start(gw_odata_req_t *r)
     odata_query_limits_default(&limits);
     if (odata_query_parse(f->set, r->raw_query, strlen(r->raw_query), &limits, &f->query, &qerr) != ODATA_OK) {
         gw_send_error(r->req, qerr.status, qerr.code, qerr.message);
+        return;
+    }
+    /* the data source's own filter always applies, ANDed with what the client asks for */
+    if ((dfilter = gw_definition_filter(r->definition, f->set->source)) != NULL &&
+        odata_query_and_filter(f->query, f->set, "the data source's filter", dfilter, strlen(dfilter), &limits, &qerr) !=
+            ODATA_OK) {
+        char msg[400];
+        if (qerr.status == 500)
+            goto nomem;
+        snprintf(msg, sizeof(msg), "%s; the data source's owner corrects its filter in the app", qerr.message);
+        gw_send_error(r->req, 502, "DataSourceInvalid", msg);
         return;
     }
     {
@@ -593,10 +605,11 @@ void gw_feed_start(gw_odata_req_t *r)
 
     if ((f->next_query = query_without_skiptoken(r->raw_query)) == NULL)
         goto nomem;
-    n = strlen(r->set_name) + strlen(f->next_query) + 2;
+    /* a $skiptoken is bound to the data source's filter too: one made before the filter changed is refused */
+    n = strlen(r->set_name) + strlen(f->next_query) + (dfilter != NULL ? strlen(dfilter) : 0) + 3;
     if ((f->scope = malloc(n)) == NULL)
         goto nomem;
-    snprintf(f->scope, n, "%s?%s", r->set_name, f->next_query);
+    snprintf(f->scope, n, "%s?%s\n%s", r->set_name, f->next_query, dfilter != NULL ? dfilter : "");
     if (f->query->skiptoken != NULL) {
         if (resume(f, f->query->skiptoken) != 0) {
             gw_send_error(r->req, 400, "BadRequest", "the $skiptoken is invalid: follow @odata.nextLink exactly as given");

@@ -149,9 +149,7 @@ static void send_body(h2o_req_t *req, const char *ctype, const odata_buf_t *body
 static void odata_req_dispose(void *p)
 {
     gw_odata_req_t *r = p;
-    for (size_t i = 0; i < r->nprop_calls; ++i)
-        hs_call_destroy(r->prop_calls[i]);
-    free(r->prop_calls);
+    gw_props_load_dispose(&r->props);
     gw_feed_dispose(&r->feed);
     json_decref(r->definition);
     gw_grant_free(r->refresh_token);
@@ -162,13 +160,19 @@ static void mark_needs_reauth(int64_t portal_id, const char *enc);
 
 int gw_hs_failure(gw_odata_req_t *r, const hs_call_t *call, const char **code, char *msg, size_t msgsz)
 {
+    return gw_hs_failure_of(r->portal_id, r->refresh_token_enc, r->base_url, call, code, msg, msgsz);
+}
+
+int gw_hs_failure_of(int64_t portal_id, const char *enc, const char *base_url, const hs_call_t *call, const char **code, char *msg,
+                     size_t msgsz)
+{
     snprintf(msg, msgsz, "%s", hs_call_message(call));
     switch (hs_call_error(call)) {
     case HS_ERR_GRANT:
         /* the stored grant is dead: marked, so that the next requests get this answer without asking HubSpot */
-        if (r->refresh_token_enc != NULL)
-            mark_needs_reauth(r->portal_id, r->refresh_token_enc);
-        snprintf(msg, msgsz, "%s: a portal admin re-installs the app at %.1000s/oauth/install", hs_call_message(call), r->base_url);
+        if (enc != NULL)
+            mark_needs_reauth(portal_id, enc);
+        snprintf(msg, msgsz, "%s: a portal admin re-installs the app at %.1000s/oauth/install", hs_call_message(call), base_url);
         *code = "PortalNeedsReauthorization";
         return 503;
     case HS_ERR_AUTH:
@@ -227,37 +231,100 @@ static void respond(gw_odata_req_t *r)
 
 static void on_props(hs_call_t *call, void *data)
 {
-    gw_odata_req_t *r = data;
+    gw_props_load_t *l = data;
     const char *object = NULL;
     size_t i;
 
-    for (i = 0; i < r->nprop_calls; ++i)
-        if (r->prop_calls[i] == call)
+    for (i = 0; i < l->ncalls; ++i)
+        if (l->calls[i] == call)
             break;
-    object = json_string_value(json_object_get(json_array_get(json_object_get(r->definition, "objects"), i), "object"));
+    object = i < l->ncalls ? l->objects[i] : "?";
     if (hs_call_error(call) != HS_OK) {
         char m[1400];
-        r->prop_failed_status = gw_hs_failure(r, call, &r->prop_failed_code, m, sizeof(m));
-        if (hs_call_error(call) == HS_ERR_GRANT)
-            snprintf(r->prop_failed_msg, sizeof(r->prop_failed_msg), "%s", m);
-        else
-            snprintf(r->prop_failed_msg, sizeof(r->prop_failed_msg), "loading the properties of %.100s: %.1200s",
-                     object != NULL ? object : "?", m);
-    } else if (object != NULL) {
+        int status = gw_hs_failure_of(l->portal_id, l->refresh_token_enc, l->base_url, call, &l->failed_code, m, sizeof(m));
+        if (l->failed_status == 0) {
+            l->failed_status = status;
+            l->failed_object = object;
+            l->failed_hs_status = hs_call_status(call);
+            if (hs_call_error(call) == HS_ERR_GRANT)
+                snprintf(l->failed_msg, sizeof(l->failed_msg), "%s", m);
+            else
+                snprintf(l->failed_msg, sizeof(l->failed_msg), "loading the properties of %.100s: %.1200s", object, m);
+        }
+    } else {
         char err[256];
-        if (hs_properties_store(gw.hubspot, r->portal_id, object, hs_call_body(call), err, sizeof(err)) != 0) {
-            r->prop_failed_status = 502;
-            r->prop_failed_code = "HubSpotInvalidAnswer";
-            snprintf(r->prop_failed_msg, sizeof(r->prop_failed_msg), "%s", err);
+        if (hs_properties_store(gw.hubspot, l->portal_id, object, hs_call_body(call), err, sizeof(err)) != 0 &&
+            l->failed_status == 0) {
+            l->failed_status = 502;
+            l->failed_code = "HubSpotInvalidAnswer";
+            l->failed_object = object;
+            snprintf(l->failed_msg, sizeof(l->failed_msg), "%s", err);
         }
     }
-    if (i < r->nprop_calls)
-        r->prop_calls[i] = NULL;
+    if (i < l->ncalls)
+        l->calls[i] = NULL;
     hs_call_destroy(call);
-    if (--r->pending_props != 0)
-        return;
-    if (r->prop_failed_status != 0) {
-        gw_send_error(r->req, r->prop_failed_status, r->prop_failed_code, r->prop_failed_msg);
+    if (--l->pending == 0)
+        l->cb(l);
+}
+
+int gw_props_load(gw_props_load_t *l, const char *refresh_token, const char **objects, size_t n)
+{
+    size_t i, pending = 0;
+
+    l->objects = objects;
+    /* count first, so that a call finishing early cannot see a zero count */
+    for (i = 0; i != n; ++i)
+        if (hs_properties_cached(gw.hubspot, l->portal_id, objects[i]) == NULL)
+            ++pending;
+    if (pending == 0)
+        return 0;
+    if ((l->calls = calloc(n, sizeof(*l->calls))) == NULL)
+        return -1;
+    l->ncalls = n;
+    l->pending = pending;
+    for (i = 0; i != n; ++i) {
+        char path[128];
+        if (hs_properties_cached(gw.hubspot, l->portal_id, objects[i]) != NULL)
+            continue;
+        snprintf(path, sizeof(path), "/crm/v3/properties/%s?archived=false", objects[i]);
+        if ((l->calls[i] = hs_call_start(gw.hubspot, l->portal_id, refresh_token, "GET", path, NULL, on_props, l)) == NULL) {
+            gw_props_load_dispose(l); /* the calls already started never answer */
+            return -1;
+        }
+    }
+    return (int)pending;
+}
+
+void gw_props_load_dispose(gw_props_load_t *l)
+{
+    for (size_t i = 0; i < l->ncalls; ++i)
+        hs_call_destroy(l->calls[i]);
+    free(l->calls);
+    l->calls = NULL;
+    l->ncalls = 0;
+}
+
+const char *gw_definition_filter(json_t *definition, const char *object)
+{
+    json_t *obj;
+    size_t i;
+
+    json_array_foreach(json_object_get(definition, "objects"), i, obj)
+    {
+        const char *name = json_string_value(json_object_get(obj, "object"));
+        if (name != NULL && strcmp(name, object) == 0)
+            return json_string_value(json_object_get(obj, "filter"));
+    }
+    return NULL;
+}
+
+static void on_model_props(gw_props_load_t *l)
+{
+    gw_odata_req_t *r = H2O_STRUCT_FROM_MEMBER(gw_odata_req_t, props, l);
+
+    if (l->failed_status != 0) {
+        gw_send_error(r->req, l->failed_status, l->failed_code, l->failed_msg);
         return;
     }
     respond(r);
@@ -266,45 +333,34 @@ static void on_props(hs_call_t *call, void *data)
 static void load_model(gw_odata_req_t *r)
 {
     json_t *objects = json_object_get(r->definition, "objects"), *obj;
+    const char **names;
     size_t i;
 
     if (!json_is_array(objects) || json_array_size(objects) == 0 || json_array_size(objects) > 64) {
         gw_send_error(r->req, 502, "DataSourceInvalid", "the data source definition has no valid object list");
         return;
     }
-    r->nprop_calls = json_array_size(objects);
-    if ((r->prop_calls = calloc(r->nprop_calls, sizeof(*r->prop_calls))) == NULL) {
-        gw_send_error(r->req, 500, "InternalError", "out of memory");
-        return;
-    }
-    /* count first, so that a call finishing early cannot see a zero count */
+    names = h2o_mem_alloc_pool(&r->req->pool, json_array_size(objects) * sizeof(*names));
     json_array_foreach(objects, i, obj)
     {
-        const char *object = json_string_value(json_object_get(obj, "object"));
-        if (object == NULL || !hs_object_name_valid(object)) {
+        if ((names[i] = json_string_value(json_object_get(obj, "object"))) == NULL || !hs_object_name_valid(names[i])) {
             gw_send_error(r->req, 502, "DataSourceInvalid", "the data source definition names an invalid object");
             return;
         }
-        if (hs_properties_cached(gw.hubspot, r->portal_id, object) == NULL)
-            ++r->pending_props;
     }
-    if (r->pending_props == 0) {
+    r->props.portal_id = r->portal_id;
+    r->props.refresh_token_enc = r->refresh_token_enc;
+    r->props.base_url = r->base_url;
+    r->props.cb = on_model_props;
+    switch (gw_props_load(&r->props, r->refresh_token, names, json_array_size(objects))) {
+    case -1:
+        gw_send_error(r->req, 500, "InternalError", "out of memory");
+        break;
+    case 0:
         respond(r);
-        return;
-    }
-    json_array_foreach(objects, i, obj)
-    {
-        const char *object = json_string_value(json_object_get(obj, "object"));
-        char path[128];
-        if (hs_properties_cached(gw.hubspot, r->portal_id, object) != NULL)
-            continue;
-        snprintf(path, sizeof(path), "/crm/v3/properties/%s?archived=false", object);
-        r->prop_calls[i] = hs_call_start(gw.hubspot, r->portal_id, r->refresh_token, "GET", path, NULL, on_props, r);
-        if (r->prop_calls[i] == NULL) {
-            /* calls already started are destroyed with the request */
-            gw_send_error(r->req, 500, "InternalError", "out of memory");
-            return;
-        }
+        break;
+    default:
+        break;
     }
 }
 
@@ -315,9 +371,11 @@ static const char auth_sql[] =
     "       d.id IS NOT NULL AS ds_ok, d.definition::text, p.refresh_token_enc, p.needs_reauth"
     "  FROM access_tokens t"
     "  JOIN portals p ON p.id = t.portal_id"
+    "  LEFT JOIN portal_users u ON u.portal_id = t.portal_id AND u.user_id = t.owner_user_id"
+    /* what the token's owner sees in the app: their own, shared with them or their teams, or all as an admin */
     "  LEFT JOIN data_sources d ON d.id = $2::bigint AND d.portal_id = t.portal_id"
-    "       AND (d.owner_user_id = t.owner_user_id OR EXISTS (SELECT 1 FROM data_source_shares s"
-    "            WHERE s.data_source_id = d.id AND s.principal_kind = 'user' AND s.principal_id = t.owner_user_id))"
+    "       AND (data_source_visible(d.id, d.owner_user_id, t.owner_user_id, coalesce(u.team_ids, '{}'))"
+    "            OR portal_user_is_admin(t.portal_id, t.owner_user_id))"
     " WHERE t.token_hash = $1::bytea";
 
 static const char touch_sql[] = "UPDATE access_tokens SET last_used_at = now()"

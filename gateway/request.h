@@ -46,6 +46,36 @@ typedef struct st_gw_feed_t {
     int started, sending, done, error_pending;
 } gw_feed_t;
 
+/*
+ * Loading the property metadata of a data source's objects into the HubSpot client's cache (GET
+ * /crm/v3/properties/{object}, every uncached object at once). The owner embeds it and finds itself
+ * from the callback with H2O_STRUCT_FROM_MEMBER.
+ */
+typedef struct st_gw_props_load_t {
+    int64_t portal_id;
+    const char *refresh_token_enc; /* the grant as read, so that a refusal by HubSpot marks this one */
+    const char *base_url;          /* for messages */
+    void (*cb)(struct st_gw_props_load_t *l);
+    const char **objects; /* borrowed names */
+    hs_call_t **calls;
+    size_t ncalls, pending;
+    /* the first failure: 0 when every object loaded */
+    int failed_status;
+    const char *failed_code;
+    const char *failed_object; /* the object whose call failed (borrowed) */
+    long failed_hs_status;     /* HubSpot's status for it; 0 when there was no answer */
+    char failed_msg[1400];
+} gw_props_load_t;
+
+/**
+ * Starts loading the objects' properties that are not cached, with the refresh token (copied by the
+ * calls). Returns the number of calls started, after whose last answer `l->cb` runs; 0 when everything
+ * is cached (the callback does not run); -1 when out of memory. `objects` must outlive the load.
+ */
+int gw_props_load(gw_props_load_t *l, const char *refresh_token, const char **objects, size_t n);
+/** Cancels what is still out and frees the load's memory. */
+void gw_props_load_dispose(gw_props_load_t *l);
+
 typedef struct st_gw_odata_req_t {
     h2o_req_t *req;
     gw_route_t route;
@@ -57,12 +87,7 @@ typedef struct st_gw_odata_req_t {
     json_t *definition;
     char *refresh_token;
     const char *refresh_token_enc; /* the stored, sealed grant (bytea text form, in the pool) */
-    size_t pending_props;
-    hs_call_t **prop_calls;
-    size_t nprop_calls;
-    int prop_failed_status;
-    const char *prop_failed_code;
-    char prop_failed_msg[1400];
+    gw_props_load_t props;
     odata_model_t *model;
     const char *base_url; /* gw_public_base, in the pool */
     uint64_t started_at;
@@ -77,6 +102,14 @@ void gw_send_error(h2o_req_t *req, int status, const char *code, const char *mes
  * refused marks the portal as needing re-authorisation.
  */
 int gw_hs_failure(gw_odata_req_t *r, const hs_call_t *call, const char **code, char *msg, size_t msgsz);
+/** gw_hs_failure for a call made with the grant `enc` (as read; NULL: nothing to mark) of a portal. */
+int gw_hs_failure_of(int64_t portal_id, const char *enc, const char *base_url, const hs_call_t *call, const char **code, char *msg,
+                     size_t msgsz);
+/**
+ * Finds the definition's entry for `object` ({"object","properties","filter"}) and returns its filter
+ * text, or NULL when it has none (borrowed from the definition).
+ */
+const char *gw_definition_filter(json_t *definition, const char *object);
 
 /** Starts an entity set feed or /$count once the model is loaded. */
 void gw_feed_start(gw_odata_req_t *r);

@@ -1469,6 +1469,15 @@ odata_expr_t *odata__parse_filter(parser_t *p)
     return e;
 }
 
+odata_expr_t *odata__parse_filter_and(parser_t *p, odata_expr_t *other)
+{
+    odata_expr_t *e = odata__parse_filter(p);
+
+    if (e == NULL || other == NULL)
+        return e;
+    return binary_node(p, ODATA_EXPR_AND, ODATA_V_BOOLEAN, e, other);
+}
+
 /* ---- printing ---- */
 
 static odata_err_t print(odata_buf_t *out, const odata_expr_t *e, int mask)

@@ -543,3 +543,39 @@ void odata_query_destroy(odata_query_t *query)
     if (query != NULL)
         odata__pool_destroy(query->_pool);
 }
+
+odata_err_t odata_query_and_filter(odata_query_t *query, const odata_entity_set_t *set, const char *option, const char *text,
+                                   size_t len, const odata_query_limits_t *limits, odata_query_error_t *err)
+{
+    odata_query_limits_t defaults;
+    odata__parser_t p;
+    odata_expr_t *e;
+
+    memset(err, 0, sizeof(*err));
+    if (limits == NULL) {
+        odata_query_limits_default(&defaults);
+        limits = &defaults;
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        odata__query_error(err, 400, "%s contains a NUL character", option);
+        return ODATA_ERR_INVALID;
+    }
+    odata__parser_init(&p, query->_pool, set, limits, option, text, len, err);
+    if ((e = odata__parse_filter_and(&p, query->filter)) == NULL)
+        return err->status == 500 ? ODATA_ERR_NOMEM : ODATA_ERR_INVALID;
+    query->filter = e;
+    return ODATA_OK;
+}
+
+odata_err_t odata_filter_check(const odata_entity_set_t *set, const char *option, const char *text, size_t len,
+                               const odata_query_limits_t *limits, odata_query_error_t *err)
+{
+    odata_query_t *q;
+    odata_err_t result;
+
+    if ((result = odata_query_parse(set, "", 0, limits, &q, err)) != ODATA_OK)
+        return result;
+    result = odata_query_and_filter(q, set, option, text, len, limits, err);
+    odata_query_destroy(q);
+    return result;
+}

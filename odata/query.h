@@ -183,6 +183,17 @@ void odata_query_limits_default(odata_query_limits_t *limits);
  */
 odata_err_t odata_query_parse(const odata_entity_set_t *set, const char *raw, size_t len, const odata_query_limits_t *limits,
                               odata_query_t **query, odata_query_error_t *err);
+/**
+ * Parses `text` (plain text, not percent-encoded) as a Boolean $filter expression against `set` and ANDs
+ * it into the query's filter (the query's own filter, when it has one, stays on the right). `option`
+ * names the text in messages (e.g. "the data source's filter"). Returns ODATA_OK, or ODATA_ERR_INVALID /
+ * ODATA_ERR_NOMEM with `err` filled; the query is unchanged then.
+ */
+odata_err_t odata_query_and_filter(odata_query_t *query, const odata_entity_set_t *set, const char *option, const char *text,
+                                   size_t len, const odata_query_limits_t *limits, odata_query_error_t *err);
+/** Checks that `text` is a $filter expression valid for `set`, as odata_query_and_filter would. */
+odata_err_t odata_filter_check(const odata_entity_set_t *set, const char *option, const char *text, size_t len,
+                               const odata_query_limits_t *limits, odata_query_error_t *err);
 /** Frees the query and every expression in it. */
 void odata_query_destroy(odata_query_t *query);
 

@@ -66,6 +66,11 @@ void odata__parser_init(odata__parser_t *p, odata_query_pool_t *pool, const odat
                         odata_query_error_t *err);
 /** Parses the whole text as a Boolean $filter expression. NULL with p->err filled on failure. */
 odata_expr_t *odata__parse_filter(odata__parser_t *p);
+/**
+ * Parses the whole text as a Boolean $filter expression, as odata__parse_filter, and returns it ANDed
+ * with `other` (the parsed text on the left) when `other` is not NULL.
+ */
+odata_expr_t *odata__parse_filter_and(odata__parser_t *p, odata_expr_t *other);
 /** Parses one commonExpr at p->i, stopping before anything that cannot continue it. NULL on failure. */
 odata_expr_t *odata__parse_common(odata__parser_t *p);
 /** Fills p->err with a message prefixed by the option and the position, and marks the parser failed. */

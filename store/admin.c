@@ -559,7 +559,7 @@ static int valid_property_name(const char *s, size_t len)
 static store_err_t validate_object(json_t *obj, size_t index, json_t *seen_objects, json_t *out_objects, char *err, size_t errlen)
 {
     store_err_t result = STORE_ERR_INVALID;
-    json_t *props, *seen_props = NULL, *out_props = NULL, *out_obj = NULL, *value, *name;
+    json_t *props, *seen_props = NULL, *out_props = NULL, *out_obj = NULL, *value, *name, *filter;
     const char *key, *object_name;
     size_t i;
 
@@ -569,12 +569,21 @@ static store_err_t validate_object(json_t *obj, size_t index, json_t *seen_objec
     }
     json_object_foreach(obj, key, value)
     {
-        if (strcmp(key, "object") != 0 && strcmp(key, "properties") != 0) {
+        if (strcmp(key, "object") != 0 && strcmp(key, "properties") != 0 && strcmp(key, "filter") != 0) {
             store__set_err(err, errlen,
-                           "definition: objects[%zu] has an unknown key \"%.64s\" (expected \"object\" and \"properties\")", index,
-                           key);
+                           "definition: objects[%zu] has an unknown key \"%.64s\" (expected \"object\", \"properties\" and "
+                           "\"filter\")",
+                           index, key);
             goto out;
         }
+    }
+    filter = json_object_get(obj, "filter");
+    if (filter != NULL && !json_is_null(filter) &&
+        (!json_is_string(filter) || json_string_length(filter) == 0 || json_string_length(filter) > STORE_ADMIN_FILTER_MAX ||
+         strlen(json_string_value(filter)) != json_string_length(filter))) {
+        store__set_err(err, errlen, "definition: objects[%zu].filter must be null or a $filter text of 1 to %d bytes", index,
+                       STORE_ADMIN_FILTER_MAX);
+        goto out;
     }
     name = json_object_get(obj, "object");
     if (!json_is_string(name) || !valid_object_name(json_string_value(name), json_string_length(name))) {
@@ -624,7 +633,8 @@ static store_err_t validate_object(json_t *obj, size_t index, json_t *seen_objec
             }
         }
     }
-    if ((out_obj = json_pack("{sOsO}", "object", name, "properties", out_props)) == NULL ||
+    if ((out_obj = json_pack("{sOsOsO}", "object", name, "properties", out_props, "filter",
+                             filter != NULL ? filter : json_null())) == NULL ||
         json_array_append_new(out_objects, out_obj) != 0) {
         out_obj = NULL;
         result = STORE_ERR_NOMEM;
@@ -642,7 +652,7 @@ out:
 store_err_t store_admin_definition_validate(const char *json, size_t len, char **normalized, char *err, size_t errlen)
 {
     store_err_t result = STORE_ERR_INVALID;
-    json_t *root = NULL, *objects, *filter, *value, *seen = NULL, *out_objects = NULL, *out_root = NULL;
+    json_t *root = NULL, *objects, *value, *seen = NULL, *out_objects = NULL, *out_root = NULL;
     json_error_t jerr;
     const char *key;
     size_t i;
@@ -658,13 +668,13 @@ store_err_t store_admin_definition_validate(const char *json, size_t len, char *
         goto out;
     }
     if (!json_is_object(root)) {
-        store__set_err(err, errlen, "the definition must be a JSON object {\"objects\": [...], \"filter\": ...}");
+        store__set_err(err, errlen, "the definition must be a JSON object {\"objects\": [...]}");
         goto out;
     }
     json_object_foreach(root, key, value)
     {
-        if (strcmp(key, "objects") != 0 && strcmp(key, "filter") != 0) {
-            store__set_err(err, errlen, "definition: unknown key \"%.64s\" (expected \"objects\" and \"filter\")", key);
+        if (strcmp(key, "objects") != 0) {
+            store__set_err(err, errlen, "definition: unknown key \"%.64s\" (expected \"objects\")", key);
             goto out;
         }
     }
@@ -675,14 +685,6 @@ store_err_t store_admin_definition_validate(const char *json, size_t len, char *
     }
     if (json_array_size(objects) > STORE_ADMIN_DEFINITION_OBJECTS_MAX) {
         store__set_err(err, errlen, "definition: more than %d objects", STORE_ADMIN_DEFINITION_OBJECTS_MAX);
-        goto out;
-    }
-    filter = json_object_get(root, "filter");
-    if (filter != NULL && !json_is_null(filter) &&
-        (!json_is_string(filter) || json_string_length(filter) > STORE_ADMIN_FILTER_MAX ||
-         strlen(json_string_value(filter)) != json_string_length(filter))) {
-        store__set_err(err, errlen, "definition: \"filter\" must be null or a $filter text of at most %d bytes",
-                       STORE_ADMIN_FILTER_MAX);
         goto out;
     }
     if ((seen = json_object()) == NULL || (out_objects = json_array()) == NULL) {
@@ -698,7 +700,7 @@ store_err_t store_admin_definition_validate(const char *json, size_t len, char *
     result = STORE_OK;
     if (normalized != NULL) {
         result = STORE_ERR_NOMEM;
-        if ((out_root = json_pack("{sOsO}", "objects", out_objects, "filter", filter != NULL ? filter : json_null())) == NULL ||
+        if ((out_root = json_pack("{sO}", "objects", out_objects)) == NULL ||
             (*normalized = json_dumps(out_root, JSON_COMPACT)) == NULL) {
             store__set_err(err, errlen, "out of memory");
             goto out;

@@ -147,12 +147,13 @@ void store_admin_rotation_destroy(store_admin_rotation_t *rotation);
 /* ---- data sources ---- */
 
 /**
- * Checks a data source definition, `{"objects":[{"object":"contacts","properties":["email",...]}, ...],
- * "filter":null|"<$filter text>"}`: object names match ^[a-z0-9_-]{1,64}$ and appear once, property
- * names match ^[a-z0-9_]{1,100}$ and appear once per object ("properties" missing or empty: every
- * property), at most STORE_ADMIN_DEFINITION_OBJECTS_MAX objects, no other keys. When normalized is not
- * NULL it receives a new compact JSON text of the definition with "properties" and "filter" always
- * present (free()).
+ * Checks a data source definition, `{"objects":[{"object":"contacts","properties":["email",...],
+ * "filter":null|"<$filter text>"}, ...]}`: object names match ^[a-z0-9_-]{1,64}$ and appear once,
+ * property names match ^[a-z0-9_]{1,100}$ and appear once per object ("properties" missing or empty:
+ * every property), a filter is 1 to STORE_ADMIN_FILTER_MAX bytes of text (checked against the object's
+ * properties by the gateway, which ANDs it with every request's $filter), at most
+ * STORE_ADMIN_DEFINITION_OBJECTS_MAX objects, no other keys. When normalized is not NULL it receives a
+ * new compact JSON text of the definition with "properties" and "filter" always present (free()).
  */
 store_err_t store_admin_definition_validate(const char *json, size_t len, char **normalized, char *err, size_t errlen);
 

@@ -8,8 +8,8 @@
 #include "ctl.h"
 
 /*
- * Builds {"objects":[...],"filter":...} from --object OBJECT[:PROP,...] options; names are checked by
- * the store. Returns new text, or NULL when an argument is not UTF-8.
+ * Builds {"objects":[...]} from --object OBJECT[:PROP,...] options, the filter going to the only object;
+ * names are checked by the store. Returns new text, or NULL when an argument is not UTF-8.
  */
 static char *definition_from_objects(const gw_ctl_opt_t *objects, const char *filter)
 {
@@ -32,9 +32,10 @@ static char *definition_from_objects(const gw_ctl_opt_t *objects, const char *fi
                     bad |= json_array_append_new(props, json_string("")) != 0;
             }
         }
-        bad |= json_array_append_new(arr, json_pack("{ss#so}", "object", spec, (int)namelen, "properties", props)) != 0;
+        bad |= json_array_append_new(arr, json_pack("{ss#soso}", "object", spec, (int)namelen, "properties", props, "filter",
+                                                    filter != NULL ? json_string(filter) : json_null())) != 0;
     }
-    root = json_pack("{soso}", "objects", arr, "filter", filter != NULL ? json_string(filter) : json_null());
+    root = json_pack("{so}", "objects", arr);
     if (root != NULL && !bad)
         text = gw_ctl_check_alloc(json_dumps(root, JSON_COMPACT));
     json_decref(root);
@@ -67,6 +68,8 @@ int gw_ctl_cmd_datasource_create(gw_ctl_t *ctl, int argc, char **argv)
         return gw_ctl_usage_error(ctl, "give either --definition or one or more --object");
     if (definition != NULL && gw_ctl_opt(opts, "--filter") != NULL)
         return gw_ctl_usage_error(ctl, "--filter goes with --object; put the filter into the --definition JSON");
+    if (gw_ctl_opt(opts, "--filter") != NULL && objects->count != 1)
+        return gw_ctl_usage_error(ctl, "--filter goes with exactly one --object; for several, write a --definition JSON");
 
     rc = GW_CTL_EXIT_FAIL;
     if (definition == NULL) {

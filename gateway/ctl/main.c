@@ -104,7 +104,7 @@ static const gw_ctl_cmd_t commands[] = {
      "                                    (--definition JSON|- | --object OBJECT[:PROP,...] ... [--filter TEXT])\n"
      "\n"
      "Creates a data source and prints its id. The definition is either given whole,\n"
-     "  {\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",...]}],\"filter\":null}\n"
+     "  {\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",...],\"filter\":null}]}\n"
      "(or read from standard input with '--definition -'), or built from one --object per object: an\n"
      "object without properties offers all of them. Object names match [a-z0-9_-]{1,64}, property names\n"
      "[a-z0-9_]{1,100}.\n"
@@ -114,7 +114,7 @@ static const gw_ctl_cmd_t commands[] = {
      "  --name NAME              a name unique in the portal, 1 to 200 characters\n"
      "  --definition JSON        the whole definition\n"
      "  --object OBJECT[:P,...]  an object and its properties (repeatable)\n"
-     "  --filter TEXT            an OData $filter applied to every request (with --object)\n" GLOBAL_OPTIONS,
+     "  --filter TEXT            an OData $filter ANDed with every request's (one --object)\n" GLOBAL_OPTIONS,
      gw_ctl_cmd_datasource_create},
     {"datasource list",
      "Usage: gatewayctl datasource list --portal N [--json]\n"

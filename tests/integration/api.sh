@@ -151,7 +151,7 @@ t_is "$st $(err_code)" "401 LaunchCodeInvalid" "an unknown launch code: 401"
 st=$(http POST "$GW_URL/api/v1/session" -H 'Content-Type: application/json' --data-raw '{"launchCode":')
 t_is "$st $(err_code)" "400 InvalidJson" "a body that is not JSON: 400"
 st=$(http POST "$GW_URL/api/v1/session" -H 'Content-Type: application/json' --data-raw '{"launchCode":"x","admin":true}')
-t_is "$st $(err_code)" "400 UnknownProperty" "an unknown property: 400"
+t_is "$st $(err_code)" "400 UnknownMember" "an unknown member: 400"
 st=$(http POST "$GW_URL/api/v1/session" -H 'Content-Type: application/json' --data-raw '{"launchCode":"a","launchCode":"b"}')
 t_is "$st $(err_code)" "400 InvalidJson" "a property given twice: 400"
 st=$(http POST "$GW_URL/api/v1/session" -H 'Content-Type: application/json' --data-raw '[]')

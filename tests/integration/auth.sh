@@ -32,16 +32,20 @@ st=$(http GET "$svc?api_key=$TOKEN")
 t_is "$st" 200 "token as the api_key query parameter: 200"
 t_is "$(sql "SELECT last_used_at IS NOT NULL FROM access_tokens WHERE id = $TOKEN_ID")" t "last use recorded"
 
-# a data source the token's owner may not read
+# a data source the token's owner may not read: user 3 is a member (user 1, who installed the app, is an
+# admin of the portal and reads every data source of it)
+tok3=$(ctl token mint --portal "$GW_TEST_SIM_PORTAL" --owner 3 --name member | sed -n 's/^Token: //p')
 ds2=$(ctl datasource create --portal "$GW_TEST_SIM_PORTAL" --owner 2 --name "Someone else's" --object deals)
-st=$(http GET "$GW_URL/odata/$ds2/" -H "Authorization: Bearer $TOKEN")
+st=$(http GET "$GW_URL/odata/$ds2/" -H "Authorization: Bearer $tok3")
 t_is "$st" 404 "data source owned by another user and not shared: 404"
-sql "INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) VALUES ($GW_TEST_SIM_PORTAL, $ds2, 'user', 1)"
-st=$(http GET "$GW_URL/odata/$ds2/" -H "Authorization: Bearer $TOKEN")
+sql "INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) VALUES ($GW_TEST_SIM_PORTAL, $ds2, 'user', 3)"
+st=$(http GET "$GW_URL/odata/$ds2/" -H "Authorization: Bearer $tok3")
 t_is "$st" 200 "shared with the token's owner: 200"
 sql "DELETE FROM data_source_shares WHERE data_source_id = $ds2"
-st=$(http GET "$GW_URL/odata/$ds2/" -H "Authorization: Bearer $TOKEN")
+st=$(http GET "$GW_URL/odata/$ds2/" -H "Authorization: Bearer $tok3")
 t_is "$st" 404 "unshared: 404 on the next request"
+st=$(http GET "$GW_URL/odata/$ds2/" -H "Authorization: Bearer $TOKEN")
+t_is "$st" 200 "a portal admin's token reads every data source of the portal"
 
 st=$(http GET "$GW_URL/odata/999999/" -H "Authorization: Bearer $TOKEN")
 t_is "$st" 404 "unknown data source: 404"

@@ -99,7 +99,7 @@ for d in 0 31 '"5"' 1.5 -1 null; do
     t_is "$st $(err_code)" "400 InvalidExpiry" "expiresInDays $d: 400"
 done
 st=$(mint "$U2" '{"name":"n","owner":1}')
-t_is "$st $(err_code)" "400 UnknownProperty" "an unknown property (an owner): 400"
+t_is "$st $(err_code)" "400 UnknownMember" "an unknown member (an owner): 400"
 st=$(http POST "$GW_URL/api/v1/tokens" -H 'Content-Type: application/json' --data-raw '{"name":"n"}')
 t_is "$st $(err_code)" "401 SessionRequired" "no session: 401"
 t_is "$(sql "SELECT count(*) FROM access_tokens WHERE owner_user_id = 2")" 2 "none of these stored a token"

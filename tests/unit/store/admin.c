@@ -29,14 +29,14 @@ int main(void)
     char *big;
     size_t i, pos;
 
-    accepts("{\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",\"firstname\"]}],\"filter\":null}",
-            "{\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",\"firstname\"]}],\"filter\":null}");
+    accepts("{\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",\"firstname\"],\"filter\":null}]}",
+            "{\"objects\":[{\"object\":\"contacts\",\"properties\":[\"email\",\"firstname\"],\"filter\":null}]}");
     accepts("{\"objects\":[{\"object\":\"contacts\"}]}",
-            "{\"objects\":[{\"object\":\"contacts\",\"properties\":[]}],\"filter\":null}");
-    accepts("{ \"filter\": \"lifecyclestage eq 'customer'\", \"objects\": [ {\"properties\": null, \"object\": \"deals\"},"
+            "{\"objects\":[{\"object\":\"contacts\",\"properties\":[],\"filter\":null}]}");
+    accepts("{ \"objects\": [ {\"properties\": null, \"object\": \"deals\", \"filter\": \"amount gt 5\"},"
             " {\"object\": \"p_custom-object_2\", \"properties\": []} ] }",
-            "{\"objects\":[{\"object\":\"deals\",\"properties\":[]},{\"object\":\"p_custom-object_2\",\"properties\":[]}],"
-            "\"filter\":\"lifecyclestage eq 'customer'\"}");
+            "{\"objects\":[{\"object\":\"deals\",\"properties\":[],\"filter\":\"amount gt 5\"},"
+            "{\"object\":\"p_custom-object_2\",\"properties\":[],\"filter\":null}]}");
     accepts(
         "{\"objects\":[{\"object\":\"a\",\"properties\":[\"hs_object_id\"]},{\"object\":\"b\",\"properties\":[\"hs_object_id\"]}]}",
         NULL);
@@ -61,7 +61,9 @@ int main(void)
     refuses("{\"objects\":[{\"object\":\"contacts\",\"properties\":[\"Email\"]}]}", "an upper-case property name");
     refuses("{\"objects\":[{\"object\":\"contacts\",\"properties\":[1]}]}", "a property given as a number");
     refuses("{\"objects\":[{\"object\":\"contacts\",\"properties\":\"email\"}]}", "properties given as a string");
-    refuses("{\"objects\":[{\"object\":\"contacts\"}],\"filter\":42}", "a filter that is a number");
+    refuses("{\"objects\":[{\"object\":\"contacts\",\"filter\":42}]}", "a filter that is a number");
+    refuses("{\"objects\":[{\"object\":\"contacts\",\"filter\":\"\"}]}", "an empty filter");
+    refuses("{\"objects\":[{\"object\":\"contacts\"}],\"filter\":null}", "a filter outside the objects");
     refuses("{\"objects\":[{\"object\":\"contacts\"}],\"objects\":[{\"object\":\"deals\"}]}", "a duplicate key");
     refuses("{\"objects\":[{\"object\":\"con\\u0000tacts\"}]}", "a NUL in a name");
 
