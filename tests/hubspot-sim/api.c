@@ -149,3 +149,39 @@ void sim_api_properties(const sim_object_t *obj, const char *name, const sim_par
     }
     sim_buf_appends(b, "]}");
 }
+
+void sim_api_schemas(const sim_dataset_t *ds, const char *name, size_t len, const sim_params_t *q, sim_result_t *res)
+{
+    sim_buf_t *b = &res->body;
+    if (name != NULL) {
+        const sim_object_t *obj = sim_dataset_lookup(ds, name, len);
+        if (obj == NULL || !obj->custom) {
+            sim_result_error(res, 404, "OBJECT_NOT_FOUND", "Unable to find object type %.*s", (int)(len > 200 ? 200 : len), name);
+            return;
+        }
+        res->status = 200;
+        sim_buf_reset(b);
+        sim_data_write_schema(b, obj);
+        sim_result_check_overflow(res);
+        return;
+    }
+    const char *sarchived = sim_params_get(q, "archived");
+    if (sarchived != NULL && !is_true(sarchived) && strcmp(sarchived, "false") != 0) {
+        sim_result_error(res, 400, "VALIDATION_ERROR", "archived must be true or false (got \"%.100s\")", sarchived);
+        return;
+    }
+    res->status = 200;
+    sim_buf_reset(b);
+    sim_buf_appends(b, "{\"results\":[");
+    int first = 1;
+    for (int k = 0; k < SIM_OBJ_COUNT && !is_true(sarchived); ++k) {
+        if (!ds->objects[k].custom)
+            continue;
+        if (!first)
+            sim_buf_appendc(b, ',');
+        first = 0;
+        sim_data_write_schema(b, &ds->objects[k]);
+    }
+    sim_buf_appends(b, "]}");
+    sim_result_check_overflow(res);
+}

@@ -4,6 +4,8 @@
 #include "data.h"
 #include "util.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,10 +94,16 @@ enum {
     T_SOURCE,
     T_SUBJECT,
     T_TIME_TO_CLOSE,
+    /* projects (custom object) */
+    P_NAME,
+    P_STATUS,
+    P_BUDGET,
+    P_START,
+    P_DUE,
 };
 
 /* keys of per-record random choices shared by several properties */
-enum { K_FIRST = 200, K_LAST, K_LOC, K_COMPANY, K_COSUFFIX, K_STAGE, K_PIPE, K_CLOSE, K_PRODUCT, K_JITTER };
+enum { K_FIRST = 200, K_LAST, K_LOC, K_COMPANY, K_COSUFFIX, K_STAGE, K_PIPE, K_CLOSE, K_PRODUCT, K_JITTER, K_PSTART };
 
 /* ---------------------------------------------------------------------------------------------------------------------
  * word lists
@@ -293,6 +301,10 @@ static const char *TICKET_SUBJECTS[] = {"Cannot log in",
                                         "Password reset e-mail never arrives",
                                         "API returns 500 for /v2/items?id=7&x=y"};
 
+static const char *PROJECT_TITLES[] = {
+    "Website relaunch", "ERP migration",     "Office move – Berlin", "Data warehouse \"Phoenix\"", "Refonte du portail client",
+    "新オフィス移転",   "CRM clean-up (Q3)", "Mobile app v2 🚀",      "Security audit & pen-test",  "Rollout: EMEA\\APAC"};
+
 static const char *EMAIL_DOMAINS[] = {"example.com", "example.org", "example.net", "mail.example.io", "corp.example.co.uk"};
 
 static const char *NEXT_STEPS[] = {"Send proposal", "Call back on Monday", "Wait for legal\\procurement",
@@ -431,6 +443,13 @@ static const sim_option_t SOURCE_OPTS[] = {
     {"Form", "FORM", 0},
 };
 
+static const sim_option_t PROJECT_STATUS_OPTS[] = {
+    {"Planned", "planned", 0},
+    {"Active", "active", 0},
+    {"On hold", "on_hold", 0},
+    {"Done", "done", 0},
+};
+
 /* ---------------------------------------------------------------------------------------------------------------------
  * schemas
  */
@@ -440,6 +459,7 @@ static const sim_option_t SOURCE_OPTS[] = {
 #define F_UNIQUE 4
 #define F_DEFAULT 8
 #define F_SEARCH 16
+#define F_REQUIRED 32
 
 typedef struct st_prop_def_t {
     const char *name, *label, *description;
@@ -594,22 +614,45 @@ static const prop_def_t TICKET_PROPS[] = {
      NOOPTS, F_DEFAULT | F_UNIQUE | F_CALC, G_ID},
 };
 
+/* a custom object's own properties are user-defined (F_CUSTOM); its hs_ properties are HubSpot's */
+static const prop_def_t PROJECT_PROPS[] = {
+    {"project_name", "Project name", "Name of the project", STR, "text", NOOPTS, F_CUSTOM | F_SEARCH | F_REQUIRED, P_NAME},
+    {"status", "Status", "Where the project stands", ENUM, "select", OPTS(PROJECT_STATUS_OPTS), F_CUSTOM, P_STATUS},
+    {"budget", "Budget", "Approved budget of the project", NUM, "number", NOOPTS, F_CUSTOM, P_BUDGET},
+    {"start_date", "Start date", "First day of the project", DATE, "date", NOOPTS, F_CUSTOM, P_START},
+    {"due_date", "Due date", "When the project is due", DTIME, "date", NOOPTS, F_CUSTOM, P_DUE},
+    {"hs_createdate", "Object create date/time", "The date and time at which this object was created", DTIME, "date", NOOPTS,
+     F_DEFAULT, G_CREATED},
+    {"hs_lastmodifieddate", "Object last modified date/time", "Most recent timestamp of any property update for this object", DTIME,
+     "date", NOOPTS, F_DEFAULT | F_CALC, G_UPDATED},
+    {"hs_object_id", "Record ID", "The unique ID for this record. This value is set automatically by HubSpot.", NUM, "number",
+     NOOPTS, F_DEFAULT | F_UNIQUE | F_CALC, G_ID},
+};
+
 typedef struct st_object_def_t {
     const char *name, *type_id, *singular, *group;
     char tag;
     uint64_t base, step;
     const prop_def_t *props;
     unsigned nprops;
+    /* custom objects only */
+    const char *schema_id, *label_singular, *label_plural, *primary_display;
 } object_def_t;
 
 #define DEFS(a) a, (unsigned)(sizeof(a) / sizeof(a[0]))
 
 static const object_def_t OBJECT_DEFS[SIM_OBJ_COUNT] = {
-    {"contacts", "0-1", "contact", "contactinformation", 'c', 101, 7, DEFS(CONTACT_PROPS)},
-    {"companies", "0-2", "company", "companyinformation", 'o', 5000000000ULL, 13, DEFS(COMPANY_PROPS)},
-    {"deals", "0-3", "deal", "dealinformation", 'd', 9000000000ULL, 11, DEFS(DEAL_PROPS)},
-    {"tickets", "0-5", "ticket", "ticketinformation", 't', 1500000000ULL, 5, DEFS(TICKET_PROPS)},
+    {"contacts", "0-1", "contact", "contactinformation", 'c', 101, 7, DEFS(CONTACT_PROPS), NULL, NULL, NULL, NULL},
+    {"companies", "0-2", "company", "companyinformation", 'o', 5000000000ULL, 13, DEFS(COMPANY_PROPS), NULL, NULL, NULL, NULL},
+    {"deals", "0-3", "deal", "dealinformation", 'd', 9000000000ULL, 11, DEFS(DEAL_PROPS), NULL, NULL, NULL, NULL},
+    {"tickets", "0-5", "ticket", "ticketinformation", 't', 1500000000ULL, 5, DEFS(TICKET_PROPS), NULL, NULL, NULL, NULL},
+    {"projects", "2-7353817", "project", "projects_information", 'p', 20000000000ULL, 9, DEFS(PROJECT_PROPS), "7353817", "Project",
+     "Projects", "project_name"},
 };
+
+/* schema timestamps of the custom objects (HubSpot-defined properties of a custom object were created with it) */
+#define SCHEMA_CREATED "2022-03-14T09:20:41.118Z"
+#define SCHEMA_UPDATED "2024-01-22T11:47:08.032Z"
 
 /* ---------------------------------------------------------------------------------------------------------------------
  * dataset
@@ -620,7 +663,7 @@ static int prop_cmp(const void *a, const void *b)
     return strcmp(((const sim_prop_t *)a)->name, ((const sim_prop_t *)b)->name);
 }
 
-sim_dataset_t *sim_dataset_create(uint64_t seed, const uint64_t counts[SIM_OBJ_COUNT])
+sim_dataset_t *sim_dataset_create(uint64_t seed, uint64_t portal_id, const uint64_t counts[SIM_OBJ_COUNT])
 {
     sim_dataset_t *ds = sim_calloc(1, sizeof(*ds));
     ds->seed = seed;
@@ -635,6 +678,14 @@ sim_dataset_t *sim_dataset_create(uint64_t seed, const uint64_t counts[SIM_OBJ_C
         o->id_base = def->base;
         o->id_step = def->step;
         o->count = counts[k];
+        o->custom = def->schema_id != NULL;
+        if (o->custom) {
+            snprintf(o->fq_name, sizeof(o->fq_name), "p%" PRIu64 "_%s", portal_id, def->name);
+            o->schema_id = def->schema_id;
+            o->label_singular = def->label_singular;
+            o->label_plural = def->label_plural;
+            o->primary_display = def->primary_display;
+        }
         o->seedmix = sim_mix64(sim_mix64(seed) ^ ((uint64_t)(k + 1) * 0xa0761d6478bd642fULL));
         if (def->nprops > 64)
             sim_fatal("too many properties for %s", def->name);
@@ -656,6 +707,7 @@ sim_dataset_t *sim_dataset_create(uint64_t seed, const uint64_t counts[SIM_OBJ_C
             p->unique = (pd->flags & F_UNIQUE) != 0;
             p->is_default = (pd->flags & F_DEFAULT) != 0;
             p->searchable = (pd->flags & F_SEARCH) != 0;
+            p->required = (pd->flags & F_REQUIRED) != 0;
             p->gen = pd->gen;
             p->display_order = (int)i;
         }
@@ -683,15 +735,35 @@ void sim_dataset_destroy(sim_dataset_t *ds)
     free(ds);
 }
 
-const sim_object_t *sim_dataset_lookup(const sim_dataset_t *ds, const char *name, size_t len)
+static int name_is(const char *s, const char *name, size_t len)
+{
+    return strlen(s) == len && memcmp(s, name, len) == 0;
+}
+
+static const sim_object_t *lookup(const sim_dataset_t *ds, const char *name, size_t len, int custom_by_name)
 {
     for (int k = 0; k < SIM_OBJ_COUNT; ++k) {
         const sim_object_t *o = &ds->objects[k];
-        if ((strlen(o->name) == len && memcmp(o->name, name, len) == 0) ||
-            (strlen(o->type_id) == len && memcmp(o->type_id, name, len) == 0))
+        if (name_is(o->type_id, name, len) || ((!o->custom || custom_by_name) && name_is(o->name, name, len)) ||
+            (o->custom && name_is(o->fq_name, name, len)))
             return o;
     }
     return NULL;
+}
+
+const sim_object_t *sim_dataset_lookup(const sim_dataset_t *ds, const char *name, size_t len)
+{
+    return lookup(ds, name, len, 0);
+}
+
+const sim_object_t *sim_dataset_lookup_any(const sim_dataset_t *ds, const char *name, size_t len)
+{
+    return lookup(ds, name, len, 1);
+}
+
+const char *sim_data_kind_name(sim_obj_kind_t kind)
+{
+    return kind < SIM_OBJ_COUNT ? OBJECT_DEFS[kind].name : "unknown";
 }
 
 int sim_data_prop_index(const sim_object_t *obj, const char *name, size_t len)
@@ -1060,6 +1132,12 @@ static int64_t ticket_closed_ms(uint64_t rh)
     int64_t c = created_ms(rh);
     int64_t t = c + 3600000LL + (int64_t)(kh(rh, K_CLOSE) % (uint64_t)(30 * DAY_MS));
     return t < T_END ? t : T_END - 1;
+}
+
+/* a project starts within 90 days of its creation; its due date follows the start */
+static int64_t project_start_ms(uint64_t rh)
+{
+    return created_ms(rh) + (int64_t)(kh(rh, K_PSTART) % 90) * DAY_MS;
 }
 
 static void generate(gen_t *g, int gen)
@@ -1446,6 +1524,40 @@ static void generate(gen_t *g, int gen)
         if (!chance(rh, gen, 300))
             v_bool(g, h % 10 == 0);
         return;
+
+    /* projects */
+    case P_NAME: {
+        sb_t b = {g->scratch, 0};
+        sb_puts(&b, PICK(PROJECT_TITLES, h));
+        sb_puts(&b, " – ");
+        sb_puts(&b, PICK(COMPANY_NAMES, kh(rh, K_COMPANY)).text);
+        sb_puts(&b, " #");
+        sb_putu(&b, g->idx + 1);
+        v_done(g, &b);
+        return;
+    }
+    case P_STATUS:
+        if (!chance(rh, gen, 30))
+            v_option(g, PROJECT_STATUS_OPTS, (unsigned)(h % COUNT(PROJECT_STATUS_OPTS)));
+        return;
+    case P_BUDGET:
+        if (chance(rh, gen, 100))
+            return;
+        if (h % 20 == 0)
+            v_decimal(g, 5, 1); /* 0.5 */
+        else if (h % 20 == 1)
+            v_int(g, 0);
+        else
+            v_decimal(g, (int64_t)((h >> 8) % 250000000ULL), 2); /* up to 2.5 million */
+        return;
+    case P_START:
+        if (!chance(rh, gen, 150))
+            v_date(g, project_start_ms(rh));
+        return;
+    case P_DUE:
+        if (!chance(rh, gen, 250))
+            v_datetime(g, project_start_ms(rh) + 7 * DAY_MS + (int64_t)(h % (uint64_t)(540 * DAY_MS)));
+        return;
     default:
         return;
     }
@@ -1518,9 +1630,16 @@ const char *sim_data_type_name(sim_ptype_t t)
 
 void sim_data_write_property(sim_buf_t *b, const sim_object_t *obj, const sim_prop_t *p)
 {
-    /* fixed, plausible schema timestamps: HubSpot-defined properties are old, custom ones newer */
-    const char *created = p->hubspot_defined ? "2019-08-06T02:41:52.184Z" : "2022-03-14T09:26:53.589Z";
-    const char *updated = p->hubspot_defined ? "2023-11-02T16:05:12.771Z" : "2024-01-22T11:47:08.032Z";
+    /*
+     * fixed, plausible schema timestamps: HubSpot-defined properties of standard objects are old, custom ones newer; a
+     * custom object's HubSpot-defined properties were created with its schema
+     */
+    const char *created = !p->hubspot_defined ? "2022-03-14T09:26:53.589Z"
+                          : obj->custom       ? SCHEMA_CREATED
+                                              : "2019-08-06T02:41:52.184Z";
+    const char *updated = !p->hubspot_defined ? "2024-01-22T11:47:08.032Z"
+                          : obj->custom       ? SCHEMA_UPDATED
+                                              : "2023-11-02T16:05:12.771Z";
     sim_buf_appendf(b, "{\"updatedAt\":\"%s\",\"createdAt\":\"%s\",\"name\":", updated, created);
     sim_buf_append_json_cstr(b, p->name);
     sim_buf_appends(b, ",\"label\":");
@@ -1547,5 +1666,48 @@ void sim_data_write_property(sim_buf_t *b, const sim_object_t *obj, const sim_pr
                     p->hubspot_defined ? "true" : "false", p->hubspot_defined ? "false" : "true",
                     p->hubspot_defined ? "true" : "false", p->calculated ? "true" : "false",
                     (!p->calculated && p->type != SIM_T_DATETIME) ? "true" : "false");
-    (void)obj;
+}
+
+/* appends the names of the required (or else the searchable) properties as a JSON array */
+static void write_prop_names(sim_buf_t *b, const sim_object_t *obj, int required)
+{
+    int first = 1;
+    sim_buf_appendc(b, '[');
+    for (unsigned i = 0; i < obj->nprops; ++i) {
+        if (!(required ? obj->props[i].required : obj->props[i].searchable))
+            continue;
+        if (!first)
+            sim_buf_appendc(b, ',');
+        first = 0;
+        sim_buf_append_json_cstr(b, obj->props[i].name);
+    }
+    sim_buf_appendc(b, ']');
+}
+
+void sim_data_write_schema(sim_buf_t *b, const sim_object_t *obj)
+{
+    sim_buf_appendf(b, "{\"id\":\"%s\",\"createdAt\":\"%s\",\"updatedAt\":\"%s\",\"archived\":false,\"properties\":[",
+                    obj->schema_id, SCHEMA_CREATED, SCHEMA_UPDATED);
+    for (unsigned i = 0; i < obj->nprops; ++i) {
+        if (i != 0)
+            sim_buf_appendc(b, ',');
+        sim_data_write_property(b, obj, &obj->props[i]);
+    }
+    sim_buf_appends(b, "],\"associations\":[],\"labels\":{\"singular\":");
+    sim_buf_append_json_cstr(b, obj->label_singular);
+    sim_buf_appends(b, ",\"plural\":");
+    sim_buf_append_json_cstr(b, obj->label_plural);
+    sim_buf_appends(b, "},\"requiredProperties\":");
+    write_prop_names(b, obj, 1);
+    sim_buf_appends(b, ",\"searchableProperties\":");
+    write_prop_names(b, obj, 0);
+    sim_buf_appends(b, ",\"primaryDisplayProperty\":");
+    sim_buf_append_json_cstr(b, obj->primary_display);
+    sim_buf_appends(b, ",\"secondaryDisplayProperties\":[],\"metaType\":\"PORTAL_SPECIFIC\",\"objectTypeId\":");
+    sim_buf_append_json_cstr(b, obj->type_id);
+    sim_buf_appends(b, ",\"fullyQualifiedName\":");
+    sim_buf_append_json_cstr(b, obj->fq_name);
+    sim_buf_appends(b, ",\"name\":");
+    sim_buf_append_json_cstr(b, obj->name);
+    sim_buf_appendc(b, '}');
 }

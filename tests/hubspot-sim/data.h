@@ -17,6 +17,7 @@ typedef enum en_sim_obj_kind_t {
     SIM_OBJ_COMPANIES,
     SIM_OBJ_DEALS,
     SIM_OBJ_TICKETS,
+    SIM_OBJ_PROJECTS, /* the portal's custom object */
     SIM_OBJ_COUNT
 } sim_obj_kind_t;
 
@@ -53,6 +54,7 @@ typedef struct st_sim_prop_t {
     unsigned char unique;
     unsigned char is_default; /* returned when no properties are requested */
     unsigned char searchable; /* matched by the search `query` */
+    unsigned char required;   /* listed in a custom object schema's requiredProperties */
     int gen;                  /* internal generator key */
     int display_order;
 } sim_prop_t;
@@ -61,9 +63,17 @@ typedef struct st_sim_prop_t {
 typedef struct st_sim_object_t {
     sim_obj_kind_t kind;
     const char *name;    /* "contacts" */
-    const char *type_id; /* "0-1" */
+    const char *type_id; /* "0-1"; "2-…" for a custom object */
     const char *singular;
-    char id_tag; /* letter used in generated e-mail addresses and references */
+    /* a custom object is addressed by type_id or fq_name and described by the schemas API; the fields after `custom` are set for
+     * custom objects only */
+    int custom;
+    char fq_name[48];            /* fully qualified name "p<portal id>_<name>"; empty for standard objects */
+    const char *schema_id;       /* the schema's numeric id */
+    const char *label_singular;  /* "Project" */
+    const char *label_plural;    /* "Projects" */
+    const char *primary_display; /* name of the primary display property */
+    char id_tag;                 /* letter used in generated e-mail addresses and references */
     uint64_t id_base;
     uint64_t id_step;
     uint64_t count;
@@ -94,12 +104,22 @@ typedef struct st_sim_dataset_t {
 /** scratch space a caller must provide to sim_data_value */
 #define SIM_VALUE_MAX 16384
 
-/** creates the dataset (new; free with sim_dataset_destroy); counts[k] is the number of records of object kind k */
-sim_dataset_t *sim_dataset_create(uint64_t seed, const uint64_t counts[SIM_OBJ_COUNT]);
+/**
+ * creates the dataset (new; free with sim_dataset_destroy); counts[k] is the number of records of object kind k, portal_id
+ * names the custom objects ("p<portal_id>_projects")
+ */
+sim_dataset_t *sim_dataset_create(uint64_t seed, uint64_t portal_id, const uint64_t counts[SIM_OBJ_COUNT]);
 /** frees a dataset */
 void sim_dataset_destroy(sim_dataset_t *ds);
-/** object by name ("contacts") or id ("0-1"); NULL if unknown (borrowed) */
+/**
+ * object as HubSpot's CRM APIs name it: a standard object by name ("contacts") or type id ("0-1"), a custom object by type
+ * id ("2-7353817") or fully qualified name ("p12345_projects"); NULL if unknown (borrowed)
+ */
 const sim_object_t *sim_dataset_lookup(const sim_dataset_t *ds, const char *name, size_t len);
+/** like sim_dataset_lookup, and also finds a custom object by its short name ("projects"), as /__sim/ names it (borrowed) */
+const sim_object_t *sim_dataset_lookup_any(const sim_dataset_t *ds, const char *name, size_t len);
+/** the short name of an object kind ("contacts", "projects"); static storage */
+const char *sim_data_kind_name(sim_obj_kind_t kind);
 
 /** index of a property by name, or -1 */
 int sim_data_prop_index(const sim_object_t *obj, const char *name, size_t len);
@@ -124,5 +144,7 @@ void sim_data_write_record(sim_buf_t *b, const sim_object_t *obj, uint64_t idx, 
 const char *sim_data_type_name(sim_ptype_t t);
 /** appends the property definition as HubSpot's properties API returns it */
 void sim_data_write_property(sim_buf_t *b, const sim_object_t *obj, const sim_prop_t *p);
+/** appends a custom object's schema as HubSpot's schemas API returns it (obj->custom must be set) */
+void sim_data_write_schema(sim_buf_t *b, const sim_object_t *obj);
 
 #endif

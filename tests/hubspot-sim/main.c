@@ -1,6 +1,6 @@
 /*
- * hubspot-sim: a HubSpot CRM API simulator (CRM v3 objects, search and properties; settings v3 users and teams; OAuth
- * v1; rate limits; faults) on one h2o event loop, plus ground-truth endpoints under /__sim/.
+ * hubspot-sim: a HubSpot CRM API simulator (CRM v3 objects, search, properties and custom object schemas; settings v3
+ * users and teams; OAuth v1; rate limits; faults) on one h2o event loop, plus ground-truth endpoints under /__sim/.
  */
 #define H2O_USE_LIBUV 0
 #include <h2o.h>
@@ -283,9 +283,19 @@ static int api_gate(sim_server_t *srv, h2o_req_t *req, int is_search, sim_result
  * /crm/
  */
 
+/* the schemas API answers under /crm/v3/schemas and /crm-object-schemas/v3/schemas, the rest under /crm/v3/ only */
+static int is_schemas_path(const route_t *r)
+{
+    return seg_is(r, 1, "v3") && seg_is(r, 2, "schemas") && (r->nsegs == 3 || r->nsegs == 4);
+}
+
 static sim_endpoint_t classify_crm(h2o_req_t *req, const route_t *r)
 {
-    if (r->too_many || !seg_is(r, 1, "v3"))
+    if (r->too_many)
+        return SIM_EP_CRM_OTHER;
+    if (is_schemas_path(r))
+        return method_is(req, "GET") ? SIM_EP_CRM_SCHEMAS : SIM_EP_CRM_OTHER;
+    if (!seg_is(r, 0, "crm") || !seg_is(r, 1, "v3"))
         return SIM_EP_CRM_OTHER;
     if (seg_is(r, 2, "objects")) {
         if (r->nsegs == 4 && method_is(req, "GET"))
@@ -318,10 +328,16 @@ static void handle_crm(sim_server_t *srv, h2o_req_t *req, const route_t *r)
 
     /* the endpoint */
     if (ep == SIM_EP_CRM_OTHER) {
-        if (r->nsegs >= 4 && seg_is(r, 1, "v3") && (seg_is(r, 2, "objects") || seg_is(r, 2, "properties")) && r->nsegs <= 5)
+        if ((!r->too_many && is_schemas_path(r)) || (seg_is(r, 0, "crm") && r->nsegs >= 4 && r->nsegs <= 5 && seg_is(r, 1, "v3") &&
+                                                     (seg_is(r, 2, "objects") || seg_is(r, 2, "properties"))))
             sim_result_error(&res, 405, NULL, "HTTP %.*s is not supported by this API.", (int)req->method.len, req->method.base);
         else
             sim_result_error(&res, 404, "OBJECT_NOT_FOUND", "resource not found");
+        goto send;
+    }
+    parse_query(req, &q);
+    if (ep == SIM_EP_CRM_SCHEMAS) {
+        sim_api_schemas(srv->ds, r->nsegs == 4 ? r->segs[3].base : NULL, r->nsegs == 4 ? r->segs[3].len : 0, &q, &res);
         goto send;
     }
     const sim_object_t *obj = sim_dataset_lookup(srv->ds, r->segs[3].base, r->segs[3].len);
@@ -330,7 +346,6 @@ static void handle_crm(sim_server_t *srv, h2o_req_t *req, const route_t *r)
                          (int)(r->segs[3].len > 200 ? 200 : r->segs[3].len), r->segs[3].base);
         goto send;
     }
-    parse_query(req, &q);
     switch (ep) {
     case SIM_EP_CRM_LIST: {
         char base[300];
@@ -502,8 +517,11 @@ static void write_config(sim_server_t *srv, sim_buf_t *b)
                     c->fault_seed, c->auto_approve ? "true" : "false");
     for (int k = 0; k < SIM_OBJ_COUNT; ++k) {
         const sim_object_t *o = &srv->ds->objects[k];
-        sim_buf_appendf(b, "%s\"%s\":{\"objectTypeId\":\"%s\",\"count\":%" PRIu64 ",\"id_base\":%" PRIu64 ",\"id_step\":%" PRIu64,
-                        k ? "," : "", o->name, o->type_id, o->count, o->id_base, o->id_step);
+        sim_buf_appendf(b, "%s\"%s\":{\"objectTypeId\":\"%s\",", k ? "," : "", o->name, o->type_id);
+        if (o->custom)
+            sim_buf_appendf(b, "\"fullyQualifiedName\":\"%s\",", o->fq_name);
+        sim_buf_appendf(b, "\"custom\":%s,\"count\":%" PRIu64 ",\"id_base\":%" PRIu64 ",\"id_step\":%" PRIu64,
+                        o->custom ? "true" : "false", o->count, o->id_base, o->id_step);
         if (o->count != 0)
             sim_buf_appendf(b, ",\"first_id\":%" PRIu64 ",\"last_id\":%" PRIu64, sim_data_id(o, 0), sim_data_id(o, o->count - 1));
         sim_buf_appendc(b, '}');
@@ -522,7 +540,7 @@ static void handle_sim(sim_server_t *srv, h2o_req_t *req, const route_t *r)
     srv->stats.requests[SIM_EP_SIM]++;
 
     if (seg_is(r, 1, "records") && r->nsegs == 3 && method_is(req, "GET")) {
-        const sim_object_t *obj = sim_dataset_lookup(srv->ds, r->segs[2].base, r->segs[2].len);
+        const sim_object_t *obj = sim_dataset_lookup_any(srv->ds, r->segs[2].base, r->segs[2].len);
         if (obj != NULL) {
             sim_result_dispose(&res);
             sim_reply_stream_records(&srv->replier, req, obj, 0, obj->count);
@@ -561,7 +579,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     /* the query string is left out: OAuth calls may carry secrets there */
     SIM_LOG(SIM_LOG_DEBUG, "http", "%.*s %.*s", (int)req->method.len, req->method.base,
             (int)(req->query_at != SIZE_MAX ? req->query_at : req->path.len), req->path.base);
-    if (seg_is(&r, 0, "crm")) {
+    if (seg_is(&r, 0, "crm") || seg_is(&r, 0, "crm-object-schemas")) {
         handle_crm(srv, req, &r);
     } else if (seg_is(&r, 0, "settings")) {
         handle_settings(srv, req, &r);
@@ -591,6 +609,7 @@ static void usage(FILE *fp)
           "  --seed N                      data seed (default 1)\n"
           "  --portal-id N                 portal (hub) id (default 12345)\n"
           "  --contacts N --companies N --deals N --tickets N   record counts (default 1000/300/500/200)\n"
+          "  --projects N                  records of the custom object projects (default 150)\n"
           "  --client-id S --client-secret S                    OAuth app credentials (default sim-client/sim-secret)\n"
           "  --refresh-token S             pre-issued refresh token (default derived from seed and portal id)\n"
           "  --access-token-ttl SECONDS    access token lifetime (default 1800)\n"
@@ -673,6 +692,7 @@ enum {
     O_COMPANIES,
     O_DEALS,
     O_TICKETS,
+    O_PROJECTS,
     O_CLIENT_ID,
     O_CLIENT_SECRET,
     O_REFRESH,
@@ -697,6 +717,8 @@ enum {
     O_VERBOSE,
     O_HELP
 };
+_Static_assert(O_PROJECTS - O_CONTACTS == SIM_OBJ_PROJECTS - SIM_OBJ_CONTACTS && SIM_OBJ_PROJECTS + 1 == SIM_OBJ_COUNT,
+               "one record count option per object kind, in the kinds' order");
 
 static int parse_args(int argc, char **argv, sim_config_t *cfg)
 {
@@ -708,6 +730,7 @@ static int parse_args(int argc, char **argv, sim_config_t *cfg)
         {"companies", required_argument, NULL, O_COMPANIES},
         {"deals", required_argument, NULL, O_DEALS},
         {"tickets", required_argument, NULL, O_TICKETS},
+        {"projects", required_argument, NULL, O_PROJECTS},
         {"client-id", required_argument, NULL, O_CLIENT_ID},
         {"client-secret", required_argument, NULL, O_CLIENT_SECRET},
         {"refresh-token", required_argument, NULL, O_REFRESH},
@@ -745,6 +768,7 @@ static int parse_args(int argc, char **argv, sim_config_t *cfg)
     cfg->counts[SIM_OBJ_COMPANIES] = 300;
     cfg->counts[SIM_OBJ_DEALS] = 500;
     cfg->counts[SIM_OBJ_TICKETS] = 200;
+    cfg->counts[SIM_OBJ_PROJECTS] = 150;
     cfg->client_id = "sim-client";
     cfg->client_secret = "sim-secret";
     cfg->access_token_ttl = 1800;
@@ -776,11 +800,10 @@ static int parse_args(int argc, char **argv, sim_config_t *cfg)
         case O_COMPANIES:
         case O_DEALS:
         case O_TICKETS:
+        case O_PROJECTS:
+            /* the count options follow the object kinds' order */
             rc = parse_u64_arg(opts[c - O_LISTEN].name, optarg, MAX_RECORDS_PER_OBJECT, &v);
-            cfg->counts[c == O_CONTACTS    ? SIM_OBJ_CONTACTS
-                        : c == O_COMPANIES ? SIM_OBJ_COMPANIES
-                        : c == O_DEALS     ? SIM_OBJ_DEALS
-                                           : SIM_OBJ_TICKETS] = v;
+            cfg->counts[SIM_OBJ_CONTACTS + (c - O_CONTACTS)] = v;
             break;
         case O_CLIENT_ID:
             cfg->client_id = optarg;
@@ -1001,7 +1024,7 @@ int main(int argc, char **argv)
     srv->limits.max_limit = 200;
     srv->limits.max_results = 10000;
     sim_users_init(&srv->users, srv->cfg.portal_id, srv->cfg.users, srv->cfg.teams, srv->cfg.super_admins, srv->cfg.nsuper_admins);
-    srv->ds = sim_dataset_create(srv->cfg.seed, srv->cfg.counts);
+    srv->ds = sim_dataset_create(srv->cfg.seed, srv->cfg.portal_id, srv->cfg.counts);
     srv->search = sim_search_create(16, (size_t)512 * 1024 * 1024);
     sim_oauth_config_t ocfg = {srv->cfg.portal_id, srv->cfg.client_id,        srv->cfg.client_secret,
                                srv->refresh_token, srv->cfg.access_token_ttl, srv->cfg.auto_approve};

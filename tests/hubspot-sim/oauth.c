@@ -23,8 +23,10 @@ static const char *SCOPES[] = {"oauth",
                                "crm.schemas.companies.read",
                                "crm.schemas.deals.read",
                                "settings.users.read",
-                               "settings.users.teams.read"};
-static const int SCOPE_GROUP_PKS[] = {25, 29, 51, 52, 53, 60, 61, 62, 63, 99, 104};
+                               "settings.users.teams.read",
+                               "crm.objects.custom.read",
+                               "crm.schemas.custom.read"};
+static const int SCOPE_GROUP_PKS[] = {25, 29, 51, 52, 53, 60, 61, 62, 63, 99, 104, 113, 117};
 
 typedef enum en_tok_kind_t { TOK_ACCESS, TOK_REFRESH, TOK_CODE, TOK_KINDS } tok_kind_t;
 

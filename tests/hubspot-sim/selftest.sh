@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Self-test of hubspot-sim over HTTP (TAP): paging and search against the ground-truth dump, HubSpot's error
-# answers, OAuth, rate limits, faults, latency and a clean exit on SIGTERM.
+# Self-test of hubspot-sim over HTTP (TAP): paging and search against the ground-truth dump, the custom object and
+# the schemas API, HubSpot's error answers, OAuth, rate limits, faults, latency and a clean exit on SIGTERM.
 # usage: selftest.sh path/to/hubspot-sim
 set -uo pipefail
 SIM=${1:?usage: selftest.sh path/to/hubspot-sim}
@@ -148,6 +148,83 @@ kill -TERM "$PID"
 wait "$PID"
 is "$?" 0 "SIGTERM exits cleanly"
 
+# --- the custom object and the schemas API ----------------------------------------------------------------------
+start custom --portal-id 2000001 --projects 240 --rate-ten-secondly 0 --rate-secondly-search 0
+AT=$(token)
+crm() { curl -s "$URL/crm/v3/$1" -H "Authorization: Bearer $AT"; }
+is "$(curl -s "$URL/oauth/v1/access-tokens/$AT" | jq -c '[.scopes[] | select(. == "crm.objects.custom.read" or . == "crm.schemas.custom.read")]')" \
+    '["crm.objects.custom.read","crm.schemas.custom.read"]' "the token carries the custom object scopes"
+crm schemas >"$TMP/schemas.json"
+is "$(jq -c '[.results[] | [.objectTypeId, .fullyQualifiedName, .name, .labels.singular, .labels.plural, .primaryDisplayProperty]]' \
+    "$TMP/schemas.json")" '[["2-7353817","p2000001_projects","projects","Project","Projects","project_name"]]' \
+    "the schemas list holds the custom object only"
+is "$(jq -c '.results[0] | [.id, .requiredProperties, .searchableProperties, .secondaryDisplayProperties, .associations, .archived]' \
+    "$TMP/schemas.json")" '["7353817",["project_name"],["project_name"],[],[],false]' "schema id, required and searchable properties"
+is "$(jq -c '[.results[0].properties[] | .name + ":" + .type] | sort' "$TMP/schemas.json")" \
+    '["budget:number","due_date:datetime","hs_createdate:datetime","hs_lastmodifieddate:datetime","hs_object_id:number","project_name:string","start_date:date","status:enumeration"]' \
+    "the schema's properties and their types"
+is "$(crm properties/p2000001_projects | jq -c .results)" "$(jq -c '.results[0].properties' "$TMP/schemas.json")" \
+    "the schema's properties are the properties API's"
+is "$(crm schemas/2-7353817 | jq -c .)" "$(jq -c '.results[0]' "$TMP/schemas.json")" "schema by objectTypeId"
+is "$(crm schemas/p2000001_projects | jq -c .)" "$(jq -c '.results[0]' "$TMP/schemas.json")" "schema by fully qualified name"
+is "$(curl -s "$URL/crm-object-schemas/v3/schemas/2-7353817" -H "Authorization: Bearer $AT" | jq -r .name)" projects \
+    "the schemas API also answers under /crm-object-schemas/v3"
+is "$(code "$URL/crm/v3/schemas/p2000001_widgets" -H "Authorization: Bearer $AT")/$(crm schemas/p2000001_widgets | jq -r .category)" \
+    404/OBJECT_NOT_FOUND "unknown schema: 404 OBJECT_NOT_FOUND"
+is "$(code "$URL/crm/v3/schemas/contacts" -H "Authorization: Bearer $AT")" 404 "standard objects have no schema here"
+is "$(code "$URL/crm/v3/schemas")" 401 "schemas API without a token: 401"
+is "$(crm schemas?archived=true | jq -c .)" '{"results":[]}' "no archived schemas"
+
+curl -s "$URL/__sim/records/projects" >"$TMP/projects.jsonl"
+is "$(wc -l <"$TMP/projects.jsonl")" 240 "the record count is --projects"
+jq -r .id "$TMP/projects.jsonl" >"$TMP/projects.ids"
+for type in 2-7353817 p2000001_projects; do
+    after=""
+    : >"$TMP/list.ids"
+    pages=0
+    while :; do
+        crm "objects/$type?limit=100${after:+&after=$after}" >"$TMP/page"
+        jq -r '.results[].id' "$TMP/page" >>"$TMP/list.ids"
+        pages=$((pages + 1))
+        after=$(jq -r '.paging.next.after // empty' "$TMP/page")
+        [ -z "$after" ] && break
+        [ "$pages" -gt 10 ] && break
+    done
+    cmp -s "$TMP/projects.ids" "$TMP/list.ids"
+    ok $? "listing $type returns every project once, in order ($pages pages)"
+    is "$(jq -r '.results[0].properties | keys | join(",")' "$TMP/page")" "hs_createdate,hs_lastmodifieddate,hs_object_id" \
+        "$type: the default properties of a custom object"
+    is "$(search "$type" '{"limit":1}' | jq .total)" 240 "$type: search counts every project"
+    is "$(crm "properties/$type" | jq '.results | length')" 8 "$type: properties API"
+done
+id=$(sed -n 5p "$TMP/projects.ids")
+is "$(crm "objects/p2000001_projects/$id?properties=project_name,status,budget,start_date,due_date" | jq -c .)" \
+    "$(sed -n 5p "$TMP/projects.jsonl" | jq -c '. + {archived: false}')" "one project by id, every property as in the ground truth"
+is "$(code "$URL/crm/v3/objects/projects" -H "Authorization: Bearer $AT")" 404 "a custom object is not addressed by its short name"
+want=$(jq -r 'select(.properties.status == "on_hold") | .id' "$TMP/projects.jsonl" | paste -sd,)
+got=$(search p2000001_projects '{"filterGroups":[{"filters":[{"propertyName":"status","operator":"EQ","value":"ON_HOLD"}]}],"limit":200}' |
+    jq -r '[.results[].id] | join(",")')
+is "$got" "$want" "search filters an enumeration of the custom object"
+want=$(jq -r 'select(.properties.budget != null and (.properties.budget | tonumber) >= 1000000) | .id' "$TMP/projects.jsonl" | wc -l)
+got=$(search 2-7353817 '{"filterGroups":[{"filters":[{"propertyName":"budget","operator":"GTE","value":"1000000"}]}]}' | jq .total)
+is "$got" "$want" "search compares the budget numerically"
+want=$(jq -r 'select(.properties.due_date != null and .properties.due_date >= "2024-01-01") | .id' "$TMP/projects.jsonl" | wc -l)
+got=$(search 2-7353817 '{"filterGroups":[{"filters":[{"propertyName":"due_date","operator":"GTE","value":"2024-01-01"}]}]}' | jq .total)
+is "$got" "$want" "search compares the due date as a datetime"
+got=$(search 2-7353817 '{"sorts":[{"propertyName":"start_date","direction":"ASCENDING"}],"limit":3,"properties":["start_date"]}' |
+    jq -r '[.results[].properties.start_date] | join(",")')
+want=$(jq -r 'select(.properties.start_date != null) | .properties.start_date' "$TMP/projects.jsonl" | sort | head -3 | paste -sd,)
+is "$got" "$want" "search sorts by a date of the custom object"
+is "$(jq -r 'select(.properties.project_name == null) | .id' "$TMP/projects.jsonl" | wc -l)" 0 "every project has its required name"
+curl -s -X POST "$URL/__sim/reset-stats" >/dev/null
+crm schemas >/dev/null
+crm schemas/2-7353817 >/dev/null
+crm objects/2-7353817 >/dev/null
+is "$(curl -s "$URL/__sim/stats" | jq -c '[.requests.crm_schemas, .crm_requests, .by_object.projects.list]')" "[2,3,1]" \
+    "stats count schemas requests as CRM requests, and the custom object's reads"
+is "$(curl -s "$URL/__sim/config" | jq -c '.objects.projects | [.objectTypeId, .fullyQualifiedName, .custom, .count]')" \
+    '["2-7353817","p2000001_projects",true,240]' "the configuration names the custom object"
+
 # --- rate limits ------------------------------------------------------------------------------------------------
 start rl --rate-ten-secondly 3 --rate-secondly-search 1
 AT=$(token)
@@ -158,6 +235,8 @@ is "$(search deals '{}' | jq -r .policyName)" SECONDLY "second search in the sam
 code "$URL/crm/v3/objects/deals" -H "Authorization: Bearer $AT" >/dev/null
 is "$(curl -s "$URL/crm/v3/objects/deals" -H "Authorization: Bearer $AT" | jq -r .policyName)" TEN_SECONDLY_ROLLING \
     "over the ten-second limit gets 429 TEN_SECONDLY_ROLLING"
+is "$(curl -s "$URL/crm/v3/schemas" -H "Authorization: Bearer $AT" | jq -r .policyName)" TEN_SECONDLY_ROLLING \
+    "the schemas API shares the ten-second limit"
 
 # --- users and teams --------------------------------------------------------------------------------------------
 start users --users 7 --teams 3 --portal-id 777 --rate-ten-secondly 100
@@ -240,6 +319,9 @@ AT=$(token)
 c=$(code "$URL/crm/v3/objects/contacts" -H "Authorization: Bearer $AT")
 [ "$c" -ge 500 ]
 ok $? "5xx fault ($c)"
+c=$(code "$URL/crm/v3/schemas" -H "Authorization: Bearer $AT")
+[ "$c" -ge 500 ]
+ok $? "5xx fault on the schemas API ($c)"
 start lat --latency-ms 400 --rate-ten-secondly 0
 AT=$(token)
 t0=$(date +%s%N)

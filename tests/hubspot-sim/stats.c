@@ -20,6 +20,7 @@ const char *sim_endpoint_name(sim_endpoint_t ep)
         "crm_objects_get",
         "crm_objects_search",
         "crm_properties",
+        "crm_schemas",
         "crm_other",
         "settings_users",
         "settings_teams",
@@ -36,7 +37,6 @@ const char *sim_endpoint_name(sim_endpoint_t ep)
 
 void sim_stats_write_json(const sim_stats_t *s, sim_buf_t *b)
 {
-    static const char *objects[SIM_OBJ_COUNT] = {"contacts", "companies", "deals", "tickets"};
     char since[32];
     uint64_t total = 0, faults = 0;
     for (int i = 0; i < SIM_EP_COUNT; ++i)
@@ -52,7 +52,8 @@ void sim_stats_write_json(const sim_stats_t *s, sim_buf_t *b)
     sim_buf_appends(b, "},\"by_object\":{");
     for (int k = 0; k < SIM_OBJ_COUNT; ++k)
         sim_buf_appendf(b, "%s\"%s\":{\"list\":%" PRIu64 ",\"get\":%" PRIu64 ",\"search\":%" PRIu64 ",\"properties\":%" PRIu64 "}",
-                        k ? "," : "", objects[k], s->by_object[k][0], s->by_object[k][1], s->by_object[k][2], s->by_object[k][3]);
+                        k ? "," : "", sim_data_kind_name((sim_obj_kind_t)k), s->by_object[k][0], s->by_object[k][1],
+                        s->by_object[k][2], s->by_object[k][3]);
     sim_buf_appendf(b,
                     "},\"responses\":{\"2xx\":%" PRIu64 ",\"3xx\":%" PRIu64 ",\"4xx\":%" PRIu64 ",\"5xx\":%" PRIu64
                     "},\"http_401\":%" PRIu64 ",\"http_429\":%" PRIu64 ",",

@@ -15,6 +15,7 @@ typedef enum en_sim_endpoint_t {
     SIM_EP_CRM_GET,
     SIM_EP_CRM_SEARCH,
     SIM_EP_CRM_PROPERTIES,
+    SIM_EP_CRM_SCHEMAS,
     SIM_EP_CRM_OTHER,
     SIM_EP_SETTINGS_USERS,
     SIM_EP_SETTINGS_TEAMS,

@@ -91,7 +91,7 @@ cp "$T_DIR/b" "$T_DIR/installed.html"
 t_is "$(sql "SELECT refresh_token_key_id, installed_by_user_id, hub_domain, needs_reauth FROM portals WHERE id = $HUB")" \
     "1|1|sim-portal-$HUB.hubspot.com|f" "portal row: sealed with key 1, installed by the simulator's user 1, its domain"
 t_is "$(sql "SELECT array_to_string(scopes, ' ') FROM portals WHERE id = $HUB")" \
-    "oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read tickets crm.schemas.contacts.read crm.schemas.companies.read crm.schemas.deals.read settings.users.read settings.users.teams.read" \
+    "oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read tickets crm.schemas.contacts.read crm.schemas.companies.read crm.schemas.deals.read settings.users.read settings.users.teams.read crm.objects.custom.read crm.schemas.custom.read" \
     "the granted scopes are stored"
 t_is "$(sql "SELECT portal_id, user_id, granted_by IS NULL FROM portal_admins")" "$HUB|1|t" "the installing user is the portal's admin"
 rt1=$(refresh_token "$HUB" "$GATEWAY_MASTER_KEY_FILE")
