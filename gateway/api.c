@@ -460,15 +460,43 @@ static void user_failed(api_req_t *r, hs_call_t *call)
                         "HubSpot could not say who you are (%s): open the app again from HubSpot", hs_call_message(call));
 }
 
+int gw_hs_user_parse(const odata_buf_t *body, int64_t user_id, int *super_admin, char *teams_text, size_t cap)
+{
+    json_t *doc = json_loadb(body->base, body->len, 0, NULL), *v;
+    int64_t teams[GW_USER_TEAMS_MAX];
+    size_t nteams = 0, i, len = 1;
+
+    v = json_object_get(doc, "id");
+    if (!json_is_object(doc) || team_id_of(v) != user_id || cap < GW_USER_TEAMS_TEXT) {
+        json_decref(doc);
+        return -1;
+    }
+    *super_admin = json_is_true(json_object_get(doc, "superAdmin"));
+    if ((teams[nteams] = team_id_of(json_object_get(doc, "primaryTeamId"))) > 0)
+        ++nteams;
+    json_array_foreach(json_object_get(doc, "secondaryTeamIds"), i, v)
+    {
+        if (nteams == GW_USER_TEAMS_MAX)
+            break;
+        if ((teams[nteams] = team_id_of(v)) > 0)
+            ++nteams;
+    }
+    json_decref(doc);
+    qsort(teams, nteams, sizeof(teams[0]), cmp_int64);
+    /* a PostgreSQL array literal, each team once */
+    teams_text[0] = '{';
+    for (i = 0; i != nteams; ++i)
+        if (i == 0 || teams[i] != teams[i - 1])
+            len += (size_t)snprintf(teams_text + len, cap - len, "%s%" PRId64, len == 1 ? "" : ",", teams[i]);
+    snprintf(teams_text + len, cap - len, "}");
+    return 0;
+}
+
 /* HubSpot's answer about the user: a super admin or not, and the teams; then the session is stored. */
 static void on_user(hs_call_t *call, void *data)
 {
     api_req_t *r = data;
     h2o_req_t *req = r->req;
-    const odata_buf_t *body = hs_call_body(call);
-    json_t *doc, *v;
-    int64_t teams[64];
-    size_t nteams = 0, i;
     char *teams_text;
     int super_admin;
 
@@ -478,34 +506,13 @@ static void on_user(hs_call_t *call, void *data)
         hs_call_destroy(call);
         return;
     }
-    doc = json_loadb(body->base, body->len, 0, NULL);
-    hs_call_destroy(call);
-    v = json_object_get(doc, "id");
-    if (!json_is_object(doc) || team_id_of(v) != r->user_id) {
-        json_decref(doc);
+    teams_text = h2o_mem_alloc_pool(&req->pool, GW_USER_TEAMS_TEXT);
+    if (gw_hs_user_parse(hs_call_body(call), r->user_id, &super_admin, teams_text, GW_USER_TEAMS_TEXT) != 0) {
+        hs_call_destroy(call);
         gw_api_send_err(req, 502, "HubSpotInvalidAnswer", "HubSpot's users API answered about someone else, or unreadably");
         return;
     }
-    super_admin = json_is_true(json_object_get(doc, "superAdmin"));
-    if ((teams[nteams] = team_id_of(json_object_get(doc, "primaryTeamId"))) > 0)
-        ++nteams;
-    json_array_foreach(json_object_get(doc, "secondaryTeamIds"), i, v)
-    {
-        if (nteams == sizeof(teams) / sizeof(teams[0]))
-            break;
-        if ((teams[nteams] = team_id_of(v)) > 0)
-            ++nteams;
-    }
-    json_decref(doc);
-    qsort(teams, nteams, sizeof(teams[0]), cmp_int64);
-    /* a PostgreSQL array literal, each team once */
-    size_t cap = nteams * 21 + 3, len = 1;
-    teams_text = h2o_mem_alloc_pool(&req->pool, cap);
-    teams_text[0] = '{';
-    for (i = 0; i != nteams; ++i)
-        if (i == 0 || teams[i] != teams[i - 1])
-            len += (size_t)snprintf(teams_text + len, cap - len, "%s%" PRId64, len == 1 ? "" : ",", teams[i]);
-    snprintf(teams_text + len, cap - len, "}");
+    hs_call_destroy(call);
     const char *params[6] = {gw_api_int_param(req, r->portal_id), gw_api_bytea_param(req, r->token_hash, sizeof(r->token_hash)),
                              gw_api_int_param(req, r->user_id),   gw_api_int_param(req, gw.config.session_ttl),
                              super_admin ? "true" : "false",      teams_text};

@@ -150,6 +150,7 @@ static void odata_req_dispose(void *p)
 {
     gw_odata_req_t *r = p;
     gw_props_load_dispose(&r->props);
+    hs_call_destroy(r->owner_call);
     gw_feed_dispose(&r->feed);
     json_decref(r->definition);
     gw_grant_free(r->refresh_token);
@@ -368,7 +369,8 @@ static void load_model(gw_odata_req_t *r)
 
 static const char auth_sql[] =
     "SELECT t.id, t.portal_id, t.owner_user_id, (t.revoked_at IS NULL AND t.expires_at > now()) AS valid,"
-    "       d.id IS NOT NULL AS ds_ok, d.definition::text, p.refresh_token_enc, p.needs_reauth"
+    "       d.id IS NOT NULL AS ds_ok, d.definition::text, p.refresh_token_enc, p.needs_reauth,"
+    "       u.user_id IS NULL OR u.seen_at < now() - make_interval(secs => $3::int) AS owner_stale"
     "  FROM access_tokens t"
     "  JOIN portals p ON p.id = t.portal_id"
     "  LEFT JOIN portal_users u ON u.portal_id = t.portal_id AND u.user_id = t.owner_user_id"
@@ -413,6 +415,95 @@ static void mark_needs_reauth(int64_t portal_id, const char *enc)
     store_pg_query(gw.db, mark_reauth_sql, 2, v, 0, on_marked, NULL);
 }
 
+static void on_auth(void *data, PGresult *res, const char *err);
+
+/* Reads the token, its owner, the data source and the portal's grant. */
+static void run_auth(gw_odata_req_t *r)
+{
+    char hex[2 + 64 + 1], stale[24];
+    const char *params[3] = {hex, r->ds, stale};
+
+    snprintf(stale, sizeof(stale), "%ld", gw.config.session_ttl); /* as old as a session may be */
+    hex[0] = '\\';
+    hex[1] = 'x';
+    for (int i = 0; i < 32; ++i)
+        snprintf(hex + 2 + 2 * i, 3, "%02x", r->token_hash[i]);
+    if (store_pg_query(gw.db, auth_sql, 3, params, 0, on_auth, r) != 0)
+        gw_send_error(r->req, 500, "InternalError", "out of memory");
+}
+
+/* ---- who the token's owner is now ---- */
+
+static const char owner_sql[] =
+    "INSERT INTO portal_users (portal_id, user_id, hubspot_super_admin, team_ids) VALUES ($1::bigint, $2::bigint, $3::boolean, "
+    "$4::bigint[]) ON CONFLICT (portal_id, user_id) DO UPDATE SET hubspot_super_admin = EXCLUDED.hubspot_super_admin, "
+    "team_ids = EXCLUDED.team_ids, seen_at = now()";
+
+static void on_owner_stored(void *data, PGresult *res, const char *err)
+{
+    if (res == NULL)
+        gw_log(GW_LOG_WARN, "auth", "could not record who a token's owner is: %s", err);
+    run_auth(data);
+}
+
+/*
+ * HubSpot's answer about the token's owner. A user HubSpot no longer has in the portal is refused; a
+ * known one's role and teams are recorded, and the request is authorised again with them. When HubSpot
+ * cannot say, the request goes on with what was known.
+ */
+static void on_owner(hs_call_t *call, void *data)
+{
+    gw_odata_req_t *r = data;
+    char teams[GW_USER_TEAMS_TEXT], id[24], user[24];
+    int super_admin;
+
+    r->owner_call = NULL;
+    if (hs_call_error(call) == HS_ERR_STATUS && hs_call_status(call) == 404) {
+        hs_call_destroy(call);
+        gw_log(GW_LOG_WARN, "auth",
+               "portal=%" PRId64 " token=%" PRId64 " refused: its owner %" PRId64 " is no longer a HubSpot user", r->portal_id,
+               r->token_id, r->user_id);
+        gw_send_error(r->req, 401, "Unauthorized", "the token's owner is no longer a user of the HubSpot portal");
+        return;
+    }
+    if (hs_call_error(call) == HS_ERR_GRANT) {
+        const char *code;
+        char msg[1400];
+        int status = gw_hs_failure(r, call, &code, msg, sizeof(msg));
+        hs_call_destroy(call);
+        gw_send_error(r->req, status, code, msg);
+        return;
+    }
+    if (hs_call_error(call) != HS_OK) {
+        gw_log(GW_LOG_WARN, "auth",
+               "portal=%" PRId64 " could not ask HubSpot about user %" PRId64 " (%s): going on with what is known", r->portal_id,
+               r->user_id, hs_call_message(call));
+    } else if (gw_hs_user_parse(hs_call_body(call), r->user_id, &super_admin, teams, sizeof(teams)) != 0) {
+        gw_log(GW_LOG_WARN, "auth", "portal=%" PRId64 " HubSpot's answer about user %" PRId64 " could not be read", r->portal_id,
+               r->user_id);
+    } else {
+        const char *v[4] = {id, user, super_admin ? "true" : "false", teams};
+        snprintf(id, sizeof(id), "%" PRId64, r->portal_id);
+        snprintf(user, sizeof(user), "%" PRId64, r->user_id);
+        hs_call_destroy(call);
+        if (store_pg_query(gw.db, owner_sql, 4, v, 0, on_owner_stored, r) != 0)
+            gw_send_error(r->req, 500, "InternalError", "out of memory");
+        return;
+    }
+    hs_call_destroy(call);
+    run_auth(r);
+}
+
+/* Asks HubSpot whether the token's owner is still a user of the portal, and in which teams. */
+static void check_owner(gw_odata_req_t *r)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "/settings/v3/users/%" PRId64, r->user_id);
+    if ((r->owner_call = hs_call_start(gw.hubspot, r->portal_id, r->refresh_token, "GET", path, NULL, on_owner, r)) == NULL)
+        gw_send_error(r->req, 500, "InternalError", "out of memory");
+}
+
 static void on_auth(void *data, PGresult *res, const char *err)
 {
     gw_odata_req_t *r = data;
@@ -431,15 +522,11 @@ static void on_auth(void *data, PGresult *res, const char *err)
     r->token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     r->portal_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     r->user_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    {
+    if (!r->owner_checked) {
         char id[24];
         const char *v[1] = {id};
         snprintf(id, sizeof(id), "%lld", (long long)r->token_id);
         store_pg_query(gw.db, touch_sql, 1, v, 0, on_touch, NULL);
-    }
-    if (strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
-        gw_send_error(r->req, 404, "NotFound", "no data source with this id is shared with the token's owner");
-        return;
     }
     if (strcmp(PQgetvalue(res, 0, 7), "t") == 0) {
         char msg[1400];
@@ -449,10 +536,7 @@ static void on_auth(void *data, PGresult *res, const char *err)
         gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
         return;
     }
-    if ((r->definition = json_loads(PQgetvalue(res, 0, 5), 0, NULL)) == NULL) {
-        gw_send_error(r->req, 500, "InternalError", "the data source definition could not be read");
-        return;
-    }
+    gw_grant_free(r->refresh_token); /* opened already when this is the second look */
     r->refresh_token = gw_grant_open(r->portal_id, PQgetvalue(res, 0, 6), &se, &key_id);
     if (se == STORE_ERR_NOKEY) {
         /* this process lacks a key (a rotation not yet rolled out to it): the grant itself may be fine */
@@ -485,6 +569,20 @@ static void on_auth(void *data, PGresult *res, const char *err)
         const char *enc = PQgetvalue(res, 0, 6);
         size_t n = strlen(enc) + 1;
         r->refresh_token_enc = memcpy(h2o_mem_alloc_pool(&r->req->pool, n), enc, n);
+    }
+    /* who the owner is may be older than a session may be: HubSpot is asked first, then this is read again */
+    if (strcmp(PQgetvalue(res, 0, 8), "t") == 0 && !r->owner_checked) {
+        r->owner_checked = 1;
+        check_owner(r);
+        return;
+    }
+    if (strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
+        gw_send_error(r->req, 404, "NotFound", "no data source with this id is shared with the token's owner");
+        return;
+    }
+    if ((r->definition = json_loads(PQgetvalue(res, 0, 5), 0, NULL)) == NULL) {
+        gw_send_error(r->req, 500, "InternalError", "the data source definition could not be read");
+        return;
     }
     load_model(r);
 }
@@ -689,16 +787,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     snprintf(r->set_name, sizeof(r->set_name), "%s", set_name);
     r->base_url = gw_public_base(req);
     r->raw_query = raw_query;
-    {
-        char hex[2 + 64 + 1];
-        const char *params[2] = {hex, ds};
-        hex[0] = '\\';
-        hex[1] = 'x';
-        for (int i = 0; i < 32; ++i)
-            snprintf(hex + 2 + 2 * i, 3, "%02x", r->token_hash[i]);
-        if (store_pg_query(gw.db, auth_sql, 2, params, 0, on_auth, r) != 0)
-            gw_send_error(req, 500, "InternalError", "out of memory");
-    }
+    run_auth(r);
     return 0;
 }
 

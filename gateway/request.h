@@ -76,6 +76,16 @@ int gw_props_load(gw_props_load_t *l, const char *refresh_token, const char **ob
 /** Cancels what is still out and frees the load's memory. */
 void gw_props_load_dispose(gw_props_load_t *l);
 
+#define GW_USER_TEAMS_MAX 64
+#define GW_USER_TEAMS_TEXT (GW_USER_TEAMS_MAX * 21 + 3)
+/**
+ * Reads HubSpot's answer about a user (GET /settings/v3/users/{id}): whether a super admin, and the
+ * primary and secondary teams as a PostgreSQL array literal ("{101,102}", at most GW_USER_TEAMS_MAX) in
+ * teams_text (GW_USER_TEAMS_TEXT bytes). Returns 0, or -1 when the answer is unreadable or about
+ * someone else.
+ */
+int gw_hs_user_parse(const odata_buf_t *body, int64_t user_id, int *super_admin, char *teams_text, size_t cap);
+
 typedef struct st_gw_odata_req_t {
     h2o_req_t *req;
     gw_route_t route;
@@ -88,6 +98,8 @@ typedef struct st_gw_odata_req_t {
     char *refresh_token;
     const char *refresh_token_enc; /* the stored, sealed grant (bytea text form, in the pool) */
     gw_props_load_t props;
+    hs_call_t *owner_call; /* asking HubSpot who the token's owner is now */
+    int owner_checked;
     odata_model_t *model;
     const char *base_url; /* gw_public_base, in the pool */
     uint64_t started_at;

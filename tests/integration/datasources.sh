@@ -171,6 +171,22 @@ st=$(api GET "/datasources/$A" "$U5")
 t_is "$st" 404 "user 5 (team 101) does not"
 st=$(feed "$A" 'contacts?$top=1' "$TOK4")
 t_is "$st" 200 "user 4's token reads it through the team"
+# who a token's owner is comes from HubSpot again once it is older than a session may be
+sql "UPDATE portal_users SET team_ids = '{}', seen_at = now() - interval '2 hours' WHERE portal_id = $PORTAL AND user_id = 4" >/dev/null
+st=$(feed "$A" 'contacts?$top=1' "$TOK4")
+t_is "$st $(sql "SELECT team_ids FROM portal_users WHERE portal_id = $PORTAL AND user_id = 4")" "200 {102}" \
+    "when what is known of the owner is stale, HubSpot is asked first: the request sees the team share"
+sql "UPDATE portal_users SET team_ids = '{}' WHERE portal_id = $PORTAL AND user_id = 4" >/dev/null
+st=$(feed "$A" 'contacts?$top=1' "$TOK4")
+t_is "$st" 404 "while it is fresh, the stored teams decide"
+sql "UPDATE portal_users SET team_ids = '{102}' WHERE portal_id = $PORTAL AND user_id = 4" >/dev/null
+out=$(ctl token mint --portal "$PORTAL" --owner 9 --name "gone")
+TOK9=$(sed -n 's/^Token: //p' <<<"$out")
+sql "INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) VALUES ($PORTAL, $A, 'user', 9)" >/dev/null
+st=$(feed "$A" 'contacts?$top=1' "$TOK9")
+t_is "$st $(jq -r .error.message "$T_DIR/b")" "401 the token's owner is no longer a user of the HubSpot portal" \
+    "a token whose owner HubSpot no longer has in the portal is refused"
+
 st=$(api PUT "/datasources/$A/shares" "$U3" '{"shares":[]}')
 t_is "$st $(jq -c .shares "$T_DIR/b")" '200 []' "user 3 unshares it"
 st=$(feed "$A" 'contacts?$top=1' "$TOK4")
