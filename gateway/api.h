@@ -78,6 +78,13 @@ void gw_api_send_hs_failure(api_req_t *r, const hs_call_t *call, const char *wha
  */
 void gw_api_load_directory(api_req_t *r, int users, int teams, void (*then)(api_req_t *r));
 
+/**
+ * Loads the properties of the objects `names` (borrowed until the load ends) into the HubSpot client's
+ * cache with r->grant open: `cb` runs after the calls (with r->props), `cached` at once when nothing
+ * had to be asked.
+ */
+void gw_api_props_load(api_req_t *r, const char **names, size_t n, void (*cb)(gw_props_load_t *l), void (*cached)(api_req_t *r));
+
 /* the portal's objects, properties, users and teams (api_directory.c) */
 void gw_api_objects_list(api_req_t *r);
 void gw_api_object_properties(api_req_t *r);

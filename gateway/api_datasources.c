@@ -258,20 +258,7 @@ static void load_definition_props(api_req_t *r)
     {
         names[i] = json_string_value(json_object_get(obj, "object"));
     }
-    r->props.portal_id = r->portal_id;
-    r->props.refresh_token_enc = r->grant_enc;
-    r->props.base_url = gw_public_base(r->req);
-    r->props.cb = on_definition_props;
-    switch (gw_props_load(&r->props, r->grant, names, json_array_size(objects))) {
-    case -1:
-        gw_api_send_err(r->req, 500, "InternalError", "out of memory");
-        break;
-    case 0:
-        check_definition(r);
-        break;
-    default:
-        break;
-    }
+    gw_api_props_load(r, names, json_array_size(objects), on_definition_props, check_definition);
 }
 
 /*
@@ -419,11 +406,8 @@ void gw_api_datasource_update(api_req_t *r)
 
 /* ---- delete ---- */
 
-static const char delete_sql[] =
-    "WITH v AS (SELECT d.id, (d.owner_user_id = $2::bigint OR $3::boolean) AS can_edit, d.owner_user_id FROM data_sources d "
-    "WHERE " DS_VISIBLE " AND d.id = $5::bigint), "
-    "del AS (DELETE FROM data_sources x USING v WHERE x.id = v.id AND v.can_edit RETURNING x.id) "
-    "SELECT v.can_edit, v.owner_user_id, (SELECT count(*) FROM del) FROM v";
+static const char delete_sql[] = "DELETE FROM data_sources WHERE id = $4::bigint AND portal_id = $1::bigint "
+                                 "AND (owner_user_id = $2::bigint OR $3::boolean) RETURNING id";
 
 static void on_deleted(void *data, PGresult *res, const char *err)
 {
@@ -434,13 +418,7 @@ static void on_deleted(void *data, PGresult *res, const char *err)
         return;
     }
     if (PQntuples(res) != 1) {
-        send_not_found(r);
-        return;
-    }
-    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-        gw_api_send_err(r->req, 403, "Forbidden",
-                        "only the data source's owner (HubSpot user %s) or a portal admin can change, share or delete it",
-                        PQgetvalue(res, 0, 1));
+        send_not_found(r); /* deleted, or given away, meanwhile */
         return;
     }
     gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " deleted data source %" PRId64, r->portal_id, r->user_id,
@@ -450,12 +428,16 @@ static void on_deleted(void *data, PGresult *res, const char *err)
     h2o_send_inline(r->req, NULL, 0);
 }
 
+static void delete_ds(api_req_t *r)
+{
+    const char *params[4] = {gw_api_int_param(r->req, r->portal_id), gw_api_int_param(r->req, r->user_id),
+                             r->admin ? "true" : "false", gw_api_int_param(r->req, r->target_id)};
+    query(r, delete_sql, 4, params, on_deleted);
+}
+
 void gw_api_datasource_delete(api_req_t *r)
 {
-    const char *params[5];
-    who(r, params);
-    params[4] = gw_api_int_param(r->req, r->target_id);
-    query(r, delete_sql, 5, params, on_deleted);
+    with_rights(r, delete_ds);
 }
 
 /* ---- sharing ---- */

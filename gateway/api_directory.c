@@ -110,21 +110,29 @@ static int id_text(json_t *v, char *out, size_t outsz)
 
 static void next_directory_call(api_req_t *r, const char *after);
 
+/* A directory call's answer as a JSON object (the call destroyed), or NULL after answering its failure. */
+static json_t *directory_answer(api_req_t *r, hs_call_t *call, const char *what)
+{
+    char doing[64];
+    json_t *doc = NULL;
+
+    r->call = NULL;
+    snprintf(doing, sizeof(doing), "reading %s", what);
+    if (hs_call_error(call) != HS_OK)
+        gw_api_send_hs_failure(r, call, doing);
+    else
+        doc = answer_doc(r, call, what);
+    hs_call_destroy(call);
+    return doc;
+}
+
 static void on_teams(hs_call_t *call, void *data)
 {
     api_req_t *r = data;
     json_t *doc, *t;
     size_t i;
 
-    r->call = NULL;
-    if (hs_call_error(call) != HS_OK) {
-        gw_api_send_hs_failure(r, call, "reading the portal's teams");
-        hs_call_destroy(call);
-        return;
-    }
-    doc = answer_doc(r, call, "the portal's teams");
-    hs_call_destroy(call);
-    if (doc == NULL)
+    if ((doc = directory_answer(r, call, "the portal's teams")) == NULL)
         return;
     r->teams_doc = json_object();
     json_array_foreach(json_object_get(doc, "results"), i, t)
@@ -144,15 +152,7 @@ static void on_users_page(hs_call_t *call, void *data)
     const char *after;
     size_t i;
 
-    r->call = NULL;
-    if (hs_call_error(call) != HS_OK) {
-        gw_api_send_hs_failure(r, call, "reading the portal's users");
-        hs_call_destroy(call);
-        return;
-    }
-    doc = answer_doc(r, call, "the portal's users");
-    hs_call_destroy(call);
-    if (doc == NULL)
+    if ((doc = directory_answer(r, call, "the portal's users")) == NULL)
         return;
     json_array_foreach(json_object_get(doc, "results"), i, u)
     {
@@ -402,25 +402,30 @@ static void on_properties(gw_props_load_t *l)
     send_properties(r);
 }
 
+void gw_api_props_load(api_req_t *r, const char **names, size_t n, void (*cb)(gw_props_load_t *l), void (*cached)(api_req_t *r))
+{
+    r->props.portal_id = r->portal_id;
+    r->props.refresh_token_enc = r->grant_enc;
+    r->props.base_url = gw_public_base(r->req);
+    r->props.cb = cb;
+    switch (gw_props_load(&r->props, r->grant, names, n)) {
+    case -1:
+        gw_api_send_err(r->req, 500, "InternalError", "out of memory");
+        break;
+    case 0:
+        cached(r);
+        break;
+    default:
+        break;
+    }
+}
+
 static void load_properties(api_req_t *r)
 {
     const char **names = h2o_mem_alloc_pool(&r->req->pool, sizeof(*names));
 
     names[0] = r->target_name;
-    r->props.portal_id = r->portal_id;
-    r->props.refresh_token_enc = r->grant_enc;
-    r->props.base_url = gw_public_base(r->req);
-    r->props.cb = on_properties;
-    switch (gw_props_load(&r->props, r->grant, names, 1)) {
-    case -1:
-        gw_api_send_err(r->req, 500, "InternalError", "out of memory");
-        break;
-    case 0:
-        send_properties(r);
-        break;
-    default:
-        break;
-    }
+    gw_api_props_load(r, names, 1, on_properties, send_properties);
 }
 
 void gw_api_object_properties(api_req_t *r)
