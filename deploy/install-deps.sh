@@ -12,6 +12,12 @@ pkgs=(
 if [ "${WITH_FUZZ:-1}" = 1 ]; then
     pkgs+=(clang libclang-rt-dev)
 fi
+# the browser test of the UI: Debian's Chromium, driven from Node.js (tests/browser); npm comes with some
+# Node.js builds and is its own package in Debian's
+if [ "${WITH_BROWSER:-1}" = 1 ]; then
+    pkgs+=(chromium nodejs)
+    command -v npm >/dev/null || pkgs+=(npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

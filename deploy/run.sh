@@ -25,7 +25,7 @@ for arg in "$@"; do
     esac
 done
 
-WITH_FUZZ=0 "$ROOT/deploy/install-deps.sh"
+WITH_FUZZ=0 WITH_BROWSER=0 "$ROOT/deploy/install-deps.sh"
 gw_build "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 VAR=${GATEWAY_DATA_DIR:-$ROOT/var}
@@ -104,6 +104,10 @@ MSG
 In Power BI Desktop: Get data > OData feed > paste the OData URL > OK. When asked for
 credentials choose "Basic", type any user name (e.g. powerbi) and paste the token as the
 password, then Connect and pick the tables (contacts, companies, deals, tickets).
+
+The connector's UI (data sources, sharing, tokens) as the sandbox's admin, a link that works
+once within 10 minutes ('build/gatewayctl launch --portal $SANDBOX_PORTAL --user 1' makes another):
+$(ctl launch --portal "$SANDBOX_PORTAL" --user 1 --ttl 600 --public-url "$bound")
 
 Press Ctrl-C to stop.
 MSG

@@ -44,6 +44,9 @@ static void usage(FILE *fp)
                 "                            (GATEWAY_TOKEN_MAX_DAYS, default 365)\n"
                 "  --token-cap N             active personal access tokens one user may hold, 1 to 1000\n"
                 "                            (GATEWAY_TOKEN_CAP, default 20)\n"
+                "  --frame-ancestors LIST    origins besides HubSpot's (https://app.hubspot.com, https://app-eu1.hubspot.com)\n"
+                "                            that may show the UI in a frame: https://host[:port], separated by spaces\n"
+                "                            (GATEWAY_FRAME_ANCESTORS)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
                 "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
                 "  --hubspot-max-attempts N  tries of a HubSpot request failing with 5xx or on the network\n"
@@ -103,6 +106,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"session-ttl", required_argument, NULL, 'E'},
                                              {"token-max-days", required_argument, NULL, 'X'},
                                              {"token-cap", required_argument, NULL, 'C'},
+                                             {"frame-ancestors", required_argument, NULL, 'F'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
@@ -111,6 +115,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     const char *rate = env_or("GATEWAY_HUBSPOT_RATE_LIMIT", "100"), *search_rate = env_or("GATEWAY_HUBSPOT_SEARCH_RATE", "5");
     const char *lookahead = env_or("GATEWAY_HUBSPOT_LOOKAHEAD", "4");
     const char *token_max_days = env_or("GATEWAY_TOKEN_MAX_DAYS", "365"), *token_cap = env_or("GATEWAY_TOKEN_CAP", "20");
+    const char *frame_ancestors = env_or("GATEWAY_FRAME_ANCESTORS", "");
     int ch;
 
     c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
@@ -161,6 +166,9 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'C':
             token_cap = optarg;
+            break;
+        case 'F':
+            frame_ancestors = optarg;
             break;
         case 'i':
             c->client_id = optarg;
@@ -294,6 +302,14 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     if (c->oauth_scopes[0] == '\0') {
         fprintf(stderr, "odata-gateway: --oauth-scopes needs at least one scope\n");
         return -1;
+    }
+    {
+        char err[256];
+        /* kept for the process's lifetime */
+        if ((c->frame_ancestors = gw_app_frame_ancestors(frame_ancestors, err, sizeof(err))) == NULL) {
+            fprintf(stderr, "odata-gateway: --frame-ancestors: %s\n", err);
+            return -1;
+        }
     }
     if (c->master_key_file == NULL && c->master_key == NULL) {
         fprintf(stderr,
@@ -441,6 +457,7 @@ int main(int argc, char **argv)
     gw_odata_register(hostconf);
     gw_oauth_register(hostconf);
     gw_api_register(hostconf);
+    gw_app_register(hostconf);
     pathconf = h2o_config_register_path(hostconf, "/", 0);
     h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = not_found;
 
@@ -502,6 +519,8 @@ int main(int argc, char **argv)
     store_keyring_destroy(gw.keyring);
     free((char *)gw.config.oauth_scopes);
     free((char *)gw.config.oauth_optional_scopes);
+    free(gw.config.frame_ancestors);
+    gw_app_dispose();
     curl_global_cleanup();
     return 0;
 }
