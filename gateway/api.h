@@ -85,6 +85,12 @@ void gw_api_load_directory(api_req_t *r, int users, int teams, void (*then)(api_
  */
 void gw_api_props_load(api_req_t *r, const char **names, size_t n, void (*cb)(gw_props_load_t *l), void (*cached)(api_req_t *r));
 
+/**
+ * After a properties load: 0 when every object loaded; else answers the failure (an object HubSpot
+ * does not have: `unknown_status` UnknownObject) and returns 1.
+ */
+int gw_api_props_failed(api_req_t *r, int unknown_status);
+
 /* the portal's objects, properties, users and teams (api_directory.c) */
 void gw_api_objects_list(api_req_t *r);
 void gw_api_object_properties(api_req_t *r);

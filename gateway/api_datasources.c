@@ -105,19 +105,38 @@ static void send_not_found(api_req_t *r)
     gw_api_send_err(r->req, 404, "NotFound", "there is no data source %" PRId64 " that you can see", r->target_id);
 }
 
+static int name_taken(api_req_t *r, const char *err)
+{
+    if (err == NULL || strstr(err, NAME_TAKEN_CONSTRAINT) == NULL)
+        return 0;
+    gw_api_send_err(r->req, 409, "NameTaken", "the portal has a data source of that name already: choose another");
+    return 1;
+}
+
+/*
+ * Whether `res` holds the one row a data source query wants; otherwise answers: 409 for a name the
+ * portal has, 503 for another failure (`what` says what could not be done), 404 when there is no row.
+ */
+static int one_row(api_req_t *r, PGresult *res, const char *err, const char *what)
+{
+    if (res == NULL) {
+        if (!name_taken(r, err))
+            gw_api_send_db_error(r->req, what, err);
+        return 0;
+    }
+    if (PQntuples(res) != 1) {
+        send_not_found(r);
+        return 0;
+    }
+    return 1;
+}
+
 static void on_get(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
 
-    if (res == NULL) {
-        gw_api_send_db_error(r->req, "the data source could not be read", err);
-        return;
-    }
-    if (PQntuples(res) != 1) {
-        send_not_found(r);
-        return;
-    }
-    gw_api_send_json(r->req, 200, ds_json(r, res, 0));
+    if (one_row(r, res, err, "the data source could not be read"))
+        gw_api_send_json(r->req, 200, ds_json(r, res, 0));
 }
 
 void gw_api_datasource_get(api_req_t *r)
@@ -138,14 +157,8 @@ static void on_rights(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
 
-    if (res == NULL) {
-        gw_api_send_db_error(r->req, "the data source could not be read", err);
+    if (!one_row(r, res, err, "the data source could not be read"))
         return;
-    }
-    if (PQntuples(res) != 1) {
-        send_not_found(r);
-        return;
-    }
     if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
         gw_api_send_err(r->req, 403, "Forbidden",
                         "only the data source's owner (HubSpot user %s) or a portal admin can change, share or delete it",
@@ -167,20 +180,6 @@ static void with_rights(api_req_t *r, void (*then)(api_req_t *r))
 
 /* ---- checking a definition against HubSpot ---- */
 
-/* a property list's names as a set */
-static int has_property(json_t *props, const char *name)
-{
-    json_t *p;
-    size_t i;
-    json_array_foreach(props, i, p)
-    {
-        const char *n = json_string_value(json_object_get(p, "name"));
-        if (n != NULL && strcmp(n, name) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 static void check_definition(api_req_t *r)
 {
     json_t *objects = json_object_get(r->definition, "objects"), *obj, *p;
@@ -198,7 +197,7 @@ static void check_definition(api_req_t *r)
         }
         json_array_foreach(json_object_get(obj, "properties"), k, p)
         {
-            if (!has_property(cached, json_string_value(p))) {
+            if (hs_property_find(cached, json_string_value(p)) == NULL) {
                 gw_api_send_err(r->req, 400, "UnknownProperty", "objects[%zu]: HubSpot's %s have no property \"%s\"", i, object,
                                 json_string_value(p));
                 return;
@@ -238,14 +237,8 @@ static void on_definition_props(gw_props_load_t *l)
 {
     api_req_t *r = H2O_STRUCT_FROM_MEMBER(api_req_t, props, l);
 
-    if (l->failed_status != 0) {
-        if (l->failed_hs_status == 400 || l->failed_hs_status == 404)
-            gw_api_send_err(r->req, 400, "UnknownObject", "HubSpot has no object \"%s\" in this portal", l->failed_object);
-        else
-            gw_api_send_err(r->req, l->failed_status, l->failed_code, "%s", l->failed_msg);
-        return;
-    }
-    check_definition(r);
+    if (!gw_api_props_failed(r, 400))
+        check_definition(r);
 }
 
 static void load_definition_props(api_req_t *r)
@@ -308,14 +301,6 @@ static int read_body(api_req_t *r, int partial)
     return 0;
 }
 
-static int name_taken(api_req_t *r, const char *err)
-{
-    if (err == NULL || strstr(err, NAME_TAKEN_CONSTRAINT) == NULL)
-        return 0;
-    gw_api_send_err(r->req, 409, "NameTaken", "the portal has a data source of that name already: choose another");
-    return 1;
-}
-
 /* ---- create ---- */
 
 static const char insert_sql[] = "WITH d AS (INSERT INTO data_sources (portal_id, owner_user_id, name, definition) "
@@ -326,11 +311,8 @@ static void on_inserted(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
 
-    if (res == NULL || PQntuples(res) != 1) {
-        if (!name_taken(r, err))
-            gw_api_send_db_error(r->req, "the data source could not be stored", err);
+    if (!one_row(r, res, err, "the data source could not be stored"))
         return;
-    }
     gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " created data source %s", r->portal_id, r->user_id,
            PQgetvalue(res, 0, 0));
     gw_api_send_json(r->req, 201, ds_json(r, res, 0));
@@ -362,15 +344,9 @@ static void on_updated(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
 
-    if (res == NULL) {
-        if (!name_taken(r, err))
-            gw_api_send_db_error(r->req, "the data source could not be changed", err);
+    /* no row: deleted, or given away, since the rights were read */
+    if (!one_row(r, res, err, "the data source could not be changed"))
         return;
-    }
-    if (PQntuples(res) != 1) {
-        send_not_found(r); /* deleted, or given away, meanwhile */
-        return;
-    }
     gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " changed data source %" PRId64, r->portal_id, r->user_id,
            r->target_id);
     gw_api_send_json(r->req, 200, ds_json(r, res, 0));
@@ -413,14 +389,8 @@ static void on_deleted(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
 
-    if (res == NULL) {
-        gw_api_send_db_error(r->req, "the data source could not be deleted", err);
+    if (!one_row(r, res, err, "the data source could not be deleted"))
         return;
-    }
-    if (PQntuples(res) != 1) {
-        send_not_found(r); /* deleted, or given away, meanwhile */
-        return;
-    }
     gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " deleted data source %" PRId64, r->portal_id, r->user_id,
            r->target_id);
     r->req->res.status = 204;
@@ -442,29 +412,22 @@ void gw_api_datasource_delete(api_req_t *r)
 
 /* ---- sharing ---- */
 
-static const char shares_sql[] =
-    "WITH d AS (SELECT id FROM data_sources WHERE id = $4::bigint AND portal_id = $1::bigint "
-    "AND (owner_user_id = $2::bigint OR $3::boolean) FOR UPDATE), "
-    "want AS (SELECT * FROM unnest($5::text[], $6::bigint[]) AS w(kind, pid)), "
-    "del AS (DELETE FROM data_source_shares s USING d WHERE s.data_source_id = d.id AND NOT EXISTS "
-    "(SELECT 1 FROM want WHERE want.kind = s.principal_kind AND want.pid = s.principal_id) RETURNING 1), "
-    "ins AS (INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) "
-    "SELECT $1::bigint, d.id, want.kind, want.pid FROM d, want ON CONFLICT DO NOTHING RETURNING 1), "
-    "upd AS (UPDATE data_sources x SET updated_at = now() FROM d WHERE x.id = d.id RETURNING 1) "
-    "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM del), (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)";
+static const char shares_sql[] = "WITH d AS (SELECT id FROM data_sources WHERE id = $4::bigint AND portal_id = $1::bigint "
+                                 "AND (owner_user_id = $2::bigint OR $3::boolean) FOR UPDATE), "
+                                 "want AS (SELECT * FROM unnest($5::text[], $6::bigint[]) AS w(kind, pid)), "
+                                 "del AS (DELETE FROM data_source_shares s USING d WHERE s.data_source_id = d.id AND NOT EXISTS "
+                                 "(SELECT 1 FROM want WHERE want.kind = s.principal_kind AND want.pid = s.principal_id)), "
+                                 "ins AS (INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) "
+                                 "SELECT $1::bigint, d.id, want.kind, want.pid FROM d, want ON CONFLICT DO NOTHING), "
+                                 "upd AS (UPDATE data_sources x SET updated_at = now() FROM d WHERE x.id = d.id) "
+                                 "SELECT id FROM d";
 
 static void on_changed_then_get(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
 
-    if (res == NULL) {
-        gw_api_send_db_error(r->req, "the data source could not be changed", err);
+    if (!one_row(r, res, err, "the data source could not be changed"))
         return;
-    }
-    if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
-        send_not_found(r);
-        return;
-    }
     gw_log(GW_LOG_INFO, "api", "portal=%" PRId64 " user=%" PRId64 " changed the sharing or owner of data source %" PRId64,
            r->portal_id, r->user_id, r->target_id);
     gw_api_datasource_get(r);
@@ -565,14 +528,13 @@ void gw_api_datasource_share(api_req_t *r)
 static const char owner_sql[] =
     "WITH d AS (SELECT id, owner_user_id FROM data_sources WHERE id = $4::bigint AND portal_id = $1::bigint "
     "AND (owner_user_id = $2::bigint OR $3::boolean) FOR UPDATE), "
-    "u AS (UPDATE data_sources x SET owner_user_id = $5::bigint, updated_at = now() FROM d WHERE x.id = d.id RETURNING 1), "
+    "u AS (UPDATE data_sources x SET owner_user_id = $5::bigint, updated_at = now() FROM d WHERE x.id = d.id), "
     /* the previous owner keeps seeing it; the new owner needs no share */
     "keep AS (INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) "
-    "SELECT $1::bigint, d.id, 'user', d.owner_user_id FROM d WHERE d.owner_user_id <> $5::bigint ON CONFLICT DO NOTHING "
-    "RETURNING 1), "
+    "SELECT $1::bigint, d.id, 'user', d.owner_user_id FROM d WHERE d.owner_user_id <> $5::bigint ON CONFLICT DO NOTHING), "
     "drop AS (DELETE FROM data_source_shares s USING d WHERE s.data_source_id = d.id AND s.principal_kind = 'user' "
-    "AND s.principal_id = $5::bigint RETURNING 1) "
-    "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM u), (SELECT count(*) FROM keep), (SELECT count(*) FROM drop)";
+    "AND s.principal_id = $5::bigint) "
+    "SELECT id FROM d";
 
 static void on_new_owner(hs_call_t *call, void *data)
 {

@@ -376,14 +376,13 @@ static void send_properties(api_req_t *r)
     qsort(sorted, n, sizeof(*sorted), cmp_props);
     value = json_array();
     for (i = 0; i != n; ++i) {
-        p = sorted[i];
-        json_array_append_new(
-            value, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "name", json_object_get(p, "name"), "label",
-                             json_object_get(p, "label") != NULL ? json_object_get(p, "label") : json_null(), "type",
-                             json_object_get(p, "type") != NULL ? json_object_get(p, "type") : json_null(), "fieldType",
-                             json_object_get(p, "fieldType") != NULL ? json_object_get(p, "fieldType") : json_null(), "groupName",
-                             json_object_get(p, "groupName") != NULL ? json_object_get(p, "groupName") : json_null(), "description",
-                             json_object_get(p, "description") != NULL ? json_object_get(p, "description") : json_null()));
+        static const char *const fields[] = {"name", "label", "type", "fieldType", "groupName", "description"};
+        json_t *item = json_object();
+        for (size_t k = 0; k != sizeof(fields) / sizeof(fields[0]); ++k) {
+            json_t *v = json_object_get(sorted[i], fields[k]);
+            json_object_set(item, fields[k], v != NULL ? v : json_null());
+        }
+        json_array_append_new(value, item);
     }
     gw_api_send_json(r->req, 200, json_pack("{s:s,s:o}", "object", r->target_name, "value", value));
 }
@@ -392,14 +391,21 @@ static void on_properties(gw_props_load_t *l)
 {
     api_req_t *r = H2O_STRUCT_FROM_MEMBER(api_req_t, props, l);
 
-    if (l->failed_status != 0) {
-        if (l->failed_hs_status == 400 || l->failed_hs_status == 404)
-            gw_api_send_err(r->req, 404, "UnknownObject", "HubSpot has no object \"%s\" in this portal", r->target_name);
-        else
-            gw_api_send_err(r->req, l->failed_status, l->failed_code, "%s", l->failed_msg);
-        return;
-    }
-    send_properties(r);
+    if (!gw_api_props_failed(r, 404))
+        send_properties(r);
+}
+
+int gw_api_props_failed(api_req_t *r, int unknown_status)
+{
+    gw_props_load_t *l = &r->props;
+
+    if (l->failed_status == 0)
+        return 0;
+    if (l->failed_hs_status == 400 || l->failed_hs_status == 404)
+        gw_api_send_err(r->req, unknown_status, "UnknownObject", "HubSpot has no object \"%s\" in this portal", l->failed_object);
+    else
+        gw_api_send_err(r->req, l->failed_status, l->failed_code, "%s", l->failed_msg);
+    return 1;
 }
 
 void gw_api_props_load(api_req_t *r, const char **names, size_t n, void (*cb)(gw_props_load_t *l), void (*cached)(api_req_t *r))

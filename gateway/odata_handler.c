@@ -504,11 +504,51 @@ static void check_owner(gw_odata_req_t *r)
         gw_send_error(r->req, 500, "InternalError", "out of memory");
 }
 
+/* Opens the portal's grant (column 6 of the auth row) into r->refresh_token; or answers and returns -1. */
+static int open_grant(gw_odata_req_t *r, PGresult *res)
+{
+    uint32_t key_id = 0;
+    store_err_t se;
+
+    r->refresh_token = gw_grant_open(r->portal_id, PQgetvalue(res, 0, 6), &se, &key_id);
+    if (se == STORE_ERR_NOKEY) {
+        /* this process lacks a key (a rotation not yet rolled out to it): the grant itself may be fine */
+        char msg[1400];
+        gw_log(GW_LOG_ERROR, "auth",
+               "portal=%lld refresh token is sealed with master key %" PRIu32 ", which this gateway's master keys lack",
+               (long long)r->portal_id, key_id);
+        snprintf(msg, sizeof(msg),
+                 "the gateway cannot open the portal's HubSpot authorisation (sealed with master key %" PRIu32
+                 ", which this gateway does not have): the operator adds that key, or a portal admin re-installs the app at "
+                 "%.1000s/oauth/install",
+                 key_id, r->base_url);
+        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
+        return -1;
+    }
+    if (se != STORE_OK) {
+        char msg[1400];
+        gw_log(GW_LOG_ERROR, "auth", "portal=%lld refresh token cannot be decrypted (%d)", (long long)r->portal_id, (int)se);
+        if (se != STORE_ERR_NOMEM)
+            mark_needs_reauth(r->portal_id, PQgetvalue(res, 0, 6));
+        snprintf(msg, sizeof(msg),
+                 "the portal's HubSpot authorisation cannot be used any more: a portal admin re-installs the app at "
+                 "%.1000s/oauth/install",
+                 r->base_url);
+        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
+        return -1;
+    }
+    {
+        /* the grant as read, so that a refusal by HubSpot marks this grant and not a newer one */
+        const char *enc = PQgetvalue(res, 0, 6);
+        size_t n = strlen(enc) + 1;
+        r->refresh_token_enc = memcpy(h2o_mem_alloc_pool(&r->req->pool, n), enc, n);
+    }
+    return 0;
+}
+
 static void on_auth(void *data, PGresult *res, const char *err)
 {
     gw_odata_req_t *r = data;
-    uint32_t key_id = 0;
-    store_err_t se;
 
     if (res == NULL) {
         gw_log(GW_LOG_ERROR, "auth", "token lookup failed: %s", err);
@@ -536,40 +576,9 @@ static void on_auth(void *data, PGresult *res, const char *err)
         gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
         return;
     }
-    gw_grant_free(r->refresh_token); /* opened already when this is the second look */
-    r->refresh_token = gw_grant_open(r->portal_id, PQgetvalue(res, 0, 6), &se, &key_id);
-    if (se == STORE_ERR_NOKEY) {
-        /* this process lacks a key (a rotation not yet rolled out to it): the grant itself may be fine */
-        char msg[1400];
-        gw_log(GW_LOG_ERROR, "auth",
-               "portal=%lld refresh token is sealed with master key %" PRIu32 ", which this gateway's master keys lack",
-               (long long)r->portal_id, key_id);
-        snprintf(msg, sizeof(msg),
-                 "the gateway cannot open the portal's HubSpot authorisation (sealed with master key %" PRIu32
-                 ", which this gateway does not have): the operator adds that key, or a portal admin re-installs the app at "
-                 "%.1000s/oauth/install",
-                 key_id, r->base_url);
-        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
+    /* the second look, after asking HubSpot about the owner, has the grant open already */
+    if (r->refresh_token == NULL && open_grant(r, res) != 0)
         return;
-    }
-    if (se != STORE_OK) {
-        char msg[1400];
-        gw_log(GW_LOG_ERROR, "auth", "portal=%lld refresh token cannot be decrypted (%d)", (long long)r->portal_id, (int)se);
-        if (se != STORE_ERR_NOMEM)
-            mark_needs_reauth(r->portal_id, PQgetvalue(res, 0, 6));
-        snprintf(msg, sizeof(msg),
-                 "the portal's HubSpot authorisation cannot be used any more: a portal admin re-installs the app at "
-                 "%.1000s/oauth/install",
-                 r->base_url);
-        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
-        return;
-    }
-    {
-        /* the grant as read, so that a refusal by HubSpot marks this grant and not a newer one */
-        const char *enc = PQgetvalue(res, 0, 6);
-        size_t n = strlen(enc) + 1;
-        r->refresh_token_enc = memcpy(h2o_mem_alloc_pool(&r->req->pool, n), enc, n);
-    }
     /* who the owner is may be older than a session may be: HubSpot is asked first, then this is read again */
     if (strcmp(PQgetvalue(res, 0, 8), "t") == 0 && !r->owner_checked) {
         r->owner_checked = 1;

@@ -118,6 +118,9 @@ json_t *hs_properties_cached(hs_client_t *client, int64_t portal_id, const char 
 int hs_properties_store(hs_client_t *client, int64_t portal_id, const char *object, const odata_buf_t *body, char *err,
                         size_t errlen);
 
+/** The element of a cached `results` array whose "name" is `name`, or NULL (borrowed). */
+json_t *hs_property_find(json_t *results, const char *name);
+
 /* ---- the EDM model of a data source and record reshaping ---- */
 
 /** Non-zero when `object` is an object type name the gateway accepts ([a-z0-9_-], 1..64). */

@@ -115,7 +115,7 @@ static odata_type_t edm_type_of(const char *hs_type)
     return ODATA_TYPE_STRING;
 }
 
-static json_t *find_prop(json_t *results, const char *name)
+json_t *hs_property_find(json_t *results, const char *name)
 {
     size_t i;
     json_t *p;
@@ -217,7 +217,7 @@ odata_model_t *hs_model_build(hs_client_t *client, int64_t portal_id, json_t *de
                     snprintf(err, errlen, "the data source has a property name that is not a string");
                     goto fail;
                 }
-                if ((meta = find_prop(results, json_string_value(name))) == NULL) {
+                if ((meta = hs_property_find(results, json_string_value(name))) == NULL) {
                     snprintf(err, errlen,
                              "the data source uses the property %s of %s, which HubSpot no longer has; edit the data source",
                              json_string_value(name), object);
