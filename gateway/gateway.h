@@ -30,6 +30,7 @@ typedef struct st_gw_config_t {
     long session_ttl;                  /* seconds a session of the admin UI lasts */
     unsigned token_max_days;           /* the longest a personal access token may live */
     unsigned token_cap;                /* active personal access tokens one user may hold */
+    unsigned auth_cache_ttl;           /* seconds a token lookup is cached; 0: not at all */
     const char *client_id;
     const char *client_secret;
     const char *master_key_file;

@@ -1,6 +1,7 @@
 /* odata-gateway: the OData v4 server in front of HubSpot. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <openssl/evp.h>
 #include <curl/curl.h>
 #include "gateway/gateway.h"
+#include "gateway/authcache.h"
 
 gw_t gw;
 static volatile sig_atomic_t stopping;
@@ -47,6 +49,8 @@ static void usage(FILE *fp)
                 "  --frame-ancestors LIST    origins besides HubSpot's (https://app.hubspot.com, https://app-eu1.hubspot.com)\n"
                 "                            that may show the UI in a frame: https://host[:port], separated by spaces\n"
                 "                            (GATEWAY_FRAME_ANCESTORS)\n"
+                "  --auth-cache-ttl S        seconds a token lookup is cached, 0 to 300; changes evict it at once\n"
+                "                            (GATEWAY_AUTH_CACHE_TTL, default 30; 0: every request reads the database)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
                 "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
                 "  --hubspot-max-attempts N  tries of a HubSpot request failing with 5xx or on the network\n"
@@ -107,6 +111,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"token-max-days", required_argument, NULL, 'X'},
                                              {"token-cap", required_argument, NULL, 'C'},
                                              {"frame-ancestors", required_argument, NULL, 'F'},
+                                             {"auth-cache-ttl", required_argument, NULL, 'Y'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
@@ -116,6 +121,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     const char *lookahead = env_or("GATEWAY_HUBSPOT_LOOKAHEAD", "4");
     const char *token_max_days = env_or("GATEWAY_TOKEN_MAX_DAYS", "365"), *token_cap = env_or("GATEWAY_TOKEN_CAP", "20");
     const char *frame_ancestors = env_or("GATEWAY_FRAME_ANCESTORS", "");
+    const char *auth_cache_ttl = env_or("GATEWAY_AUTH_CACHE_TTL", "30");
     int ch;
 
     c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
@@ -169,6 +175,9 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'F':
             frame_ancestors = optarg;
+            break;
+        case 'Y':
+            auth_cache_ttl = optarg;
             break;
         case 'i':
             c->client_id = optarg;
@@ -252,6 +261,9 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     if (parse_range("--token-cap", token_cap, 1, 1000, &n) != 0)
         return -1;
     c->token_cap = (unsigned)n;
+    if (parse_range("--auth-cache-ttl", auth_cache_ttl, 0, 300, &n) != 0)
+        return -1;
+    c->auth_cache_ttl = (unsigned)n;
     if (strcmp(level, "error") == 0)
         gw_log_level = GW_LOG_ERROR;
     else if (strcmp(level, "warn") == 0)
@@ -340,12 +352,20 @@ out:
 
 static int health(h2o_handler_t *self, h2o_req_t *req)
 {
-    static const char body[] = "{\"status\":\"ok\"}";
+    gw_auth_cache_stats_t st;
+    char *body = h2o_mem_alloc_pool(&req->pool, 256);
+    int n;
+
+    gw_auth_cache_get_stats(&st);
+    n = snprintf(body, 256,
+                 "{\"status\":\"ok\",\"authCache\":{\"listening\":%s,\"entries\":%zu,\"hits\":%" PRIu64 ",\"misses\":%" PRIu64
+                 ",\"evictions\":%" PRIu64 "}}",
+                 st.listening ? "true" : "false", st.entries, st.hits, st.misses, st.evictions);
     req->res.status = 200;
     req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
-    h2o_send_inline(req, body, sizeof(body) - 1);
+    h2o_send_inline(req, body, (size_t)n);
     return 0;
 }
 
@@ -486,7 +506,7 @@ int main(int argc, char **argv)
         store_pg_loop_t pl = gw_pg_loop(gw.evloop);
         gw.db = store_pg_create(gw.config.database, &pl, gw.config.db_pool_size);
     }
-    if (gw.hubspot == NULL || gw.db == NULL) {
+    if (gw.hubspot == NULL || gw.db == NULL || gw_auth_cache_start() != 0) {
         gw_log(GW_LOG_ERROR, "config", "out of memory");
         return 1;
     }
@@ -512,6 +532,7 @@ int main(int argc, char **argv)
     gw_log(GW_LOG_INFO, "server", "shutting down");
     h2o_socket_read_stop(listener);
     h2o_socket_close(listener);
+    gw_auth_cache_stop();
     store_pg_destroy(gw.db);
     hs_client_destroy(gw.hubspot);
     hs_loop_destroy(gw.hsloop);

@@ -8,6 +8,7 @@
  * of rows and a slow client slows the upstream. A failure after the first byte aborts the response
  * without the terminating chunk, so the client can never take a partial feed for a complete one.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <openssl/evp.h>
 #include <curl/curl.h>
 #include "gateway/request.h"
+#include "gateway/authcache.h"
 
 #define MAX_QUERY_PARAMS 64
 
@@ -370,7 +372,9 @@ static void load_model(gw_odata_req_t *r)
 static const char auth_sql[] =
     "SELECT t.id, t.portal_id, t.owner_user_id, (t.revoked_at IS NULL AND t.expires_at > now()) AS valid,"
     "       d.id IS NOT NULL AS ds_ok, d.definition::text, p.refresh_token_enc, p.needs_reauth,"
-    "       u.user_id IS NULL OR u.seen_at < now() - make_interval(secs => $3::int) AS owner_stale"
+    "       u.user_id IS NULL OR u.seen_at < now() - make_interval(secs => $3::int) AS owner_stale,"
+    "       extract(epoch FROM t.expires_at - now()),"
+    "       coalesce(extract(epoch FROM u.seen_at + make_interval(secs => $3::int) - now()), 0)"
     "  FROM access_tokens t"
     "  JOIN portals p ON p.id = t.portal_id"
     "  LEFT JOIN portal_users u ON u.portal_id = t.portal_id AND u.user_id = t.owner_user_id"
@@ -416,13 +420,25 @@ static void mark_needs_reauth(int64_t portal_id, const char *enc)
 }
 
 static void on_auth(void *data, PGresult *res, const char *err);
+static void authorise(gw_odata_req_t *r, const gw_auth_t *a, int touch);
 
-/* Reads the token, its owner, the data source and the portal's grant. */
+/*
+ * Reads the token, its owner, the data source and the portal's grant: from the cache when it holds a
+ * fresh answer, else from the database. The second look, after HubSpot was asked about the owner,
+ * always reads the database.
+ */
 static void run_auth(gw_odata_req_t *r)
 {
     char hex[2 + 64 + 1], stale[24];
     const char *params[3] = {hex, r->ds, stale};
+    gw_auth_t a;
+    int touch;
 
+    if (!r->owner_checked && gw_auth_cache_get(r->token_hash, strtoll(r->ds, NULL, 10), &a, &touch)) {
+        authorise(r, &a, touch);
+        return;
+    }
+    r->auth_generation = gw_auth_cache_generation();
     snprintf(stale, sizeof(stale), "%ld", gw.config.session_ttl); /* as old as a session may be */
     hex[0] = '\\';
     hex[1] = 'x';
@@ -504,13 +520,13 @@ static void check_owner(gw_odata_req_t *r)
         gw_send_error(r->req, 500, "InternalError", "out of memory");
 }
 
-/* Opens the portal's grant (column 6 of the auth row) into r->refresh_token; or answers and returns -1. */
-static int open_grant(gw_odata_req_t *r, PGresult *res)
+/* Opens the portal's grant (`enc`, bytea text form) into r->refresh_token; or answers and returns -1. */
+static int open_grant(gw_odata_req_t *r, const char *enc)
 {
     uint32_t key_id = 0;
     store_err_t se;
 
-    r->refresh_token = gw_grant_open(r->portal_id, PQgetvalue(res, 0, 6), &se, &key_id);
+    r->refresh_token = gw_grant_open(r->portal_id, enc, &se, &key_id);
     if (se == STORE_ERR_NOKEY) {
         /* this process lacks a key (a rotation not yet rolled out to it): the grant itself may be fine */
         char msg[1400];
@@ -529,7 +545,7 @@ static int open_grant(gw_odata_req_t *r, PGresult *res)
         char msg[1400];
         gw_log(GW_LOG_ERROR, "auth", "portal=%lld refresh token cannot be decrypted (%d)", (long long)r->portal_id, (int)se);
         if (se != STORE_ERR_NOMEM)
-            mark_needs_reauth(r->portal_id, PQgetvalue(res, 0, 6));
+            mark_needs_reauth(r->portal_id, enc);
         snprintf(msg, sizeof(msg),
                  "the portal's HubSpot authorisation cannot be used any more: a portal admin re-installs the app at "
                  "%.1000s/oauth/install",
@@ -539,7 +555,6 @@ static int open_grant(gw_odata_req_t *r, PGresult *res)
     }
     {
         /* the grant as read, so that a refusal by HubSpot marks this grant and not a newer one */
-        const char *enc = PQgetvalue(res, 0, 6);
         size_t n = strlen(enc) + 1;
         r->refresh_token_enc = memcpy(h2o_mem_alloc_pool(&r->req->pool, n), enc, n);
     }
@@ -549,6 +564,7 @@ static int open_grant(gw_odata_req_t *r, PGresult *res)
 static void on_auth(void *data, PGresult *res, const char *err)
 {
     gw_odata_req_t *r = data;
+    gw_auth_t a;
 
     if (res == NULL) {
         gw_log(GW_LOG_ERROR, "auth", "token lookup failed: %s", err);
@@ -559,16 +575,35 @@ static void on_auth(void *data, PGresult *res, const char *err)
         gw_send_error(r->req, 401, "Unauthorized", "a valid personal access token is required");
         return;
     }
-    r->token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    r->portal_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    r->user_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    if (!r->owner_checked) {
+    a.token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    a.portal_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    a.user_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    a.valid = 1;
+    a.ds_ok = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+    a.definition = a.ds_ok ? PQgetvalue(res, 0, 5) : NULL;
+    a.grant_enc = PQgetvalue(res, 0, 6);
+    a.needs_reauth = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
+    a.owner_stale = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
+    a.expires_in = strtod(PQgetvalue(res, 0, 9), NULL);
+    a.owner_fresh_for = strtod(PQgetvalue(res, 0, 10), NULL);
+    gw_auth_cache_put(r->token_hash, strtoll(r->ds, NULL, 10), r->auth_generation, &a);
+    /* the database recorded no use: the first look records it (at most once a minute, see touch_sql) */
+    authorise(r, &a, !r->owner_checked);
+}
+
+/* Decides on a valid token's answer (from the database or the cache). */
+static void authorise(gw_odata_req_t *r, const gw_auth_t *a, int touch)
+{
+    r->token_id = a->token_id;
+    r->portal_id = a->portal_id;
+    r->user_id = a->user_id;
+    if (touch) {
         char id[24];
         const char *v[1] = {id};
         snprintf(id, sizeof(id), "%lld", (long long)r->token_id);
         store_pg_query(gw.db, touch_sql, 1, v, 0, on_touch, NULL);
     }
-    if (strcmp(PQgetvalue(res, 0, 7), "t") == 0) {
+    if (a->needs_reauth) {
         char msg[1400];
         snprintf(msg, sizeof(msg),
                  "the HubSpot portal must re-authorise the app: a portal admin re-installs it at %.1000s/oauth/install",
@@ -577,19 +612,19 @@ static void on_auth(void *data, PGresult *res, const char *err)
         return;
     }
     /* the second look, after asking HubSpot about the owner, has the grant open already */
-    if (r->refresh_token == NULL && open_grant(r, res) != 0)
+    if (r->refresh_token == NULL && open_grant(r, a->grant_enc) != 0)
         return;
     /* who the owner is may be older than a session may be: HubSpot is asked first, then this is read again */
-    if (strcmp(PQgetvalue(res, 0, 8), "t") == 0 && !r->owner_checked) {
+    if (a->owner_stale && !r->owner_checked) {
         r->owner_checked = 1;
         check_owner(r);
         return;
     }
-    if (strcmp(PQgetvalue(res, 0, 4), "t") != 0) {
+    if (!a->ds_ok) {
         gw_send_error(r->req, 404, "NotFound", "no data source with this id is shared with the token's owner");
         return;
     }
-    if ((r->definition = json_loads(PQgetvalue(res, 0, 5), 0, NULL)) == NULL) {
+    if ((r->definition = json_loads(a->definition, 0, NULL)) == NULL) {
         gw_send_error(r->req, 500, "InternalError", "the data source definition could not be read");
         return;
     }
@@ -704,6 +739,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     memcpy(ds, seg, p - seg);
     ds[p - seg] = '\0';
+    errno = 0;
+    if (strtoll(ds, NULL, 10) <= 0 || errno == ERANGE) {
+        gw_send_error(req, 404, "NotFound", "no data source at this address");
+        return 0;
+    }
     if (p >= end || p + 1 == end) {
         route = GW_ROUTE_SERVICE;
     } else {

@@ -100,6 +100,7 @@ typedef struct st_gw_odata_req_t {
     gw_props_load_t props;
     hs_call_t *owner_call; /* asking HubSpot who the token's owner is now */
     int owner_checked;
+    uint64_t auth_generation; /* the token lookup cache's, when the lookup was sent */
     odata_model_t *model;
     const char *base_url; /* gw_public_base, in the pool */
     uint64_t started_at;

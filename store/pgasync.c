@@ -40,6 +40,9 @@ struct st_store_pg_t {
     store_pg_conn_t *conns;
     int size;
     store_pg_query_t *head, **tail;
+    store_pg_notify_cb notify;
+    store_pg_lost_cb lost;
+    void *listener_data;
 };
 
 static void dispatch(store_pg_t *pg);
@@ -73,6 +76,7 @@ static void conn_unwatch(store_pg_conn_t *c)
 static void conn_reset(store_pg_conn_t *c, const char *err)
 {
     store_pg_query_t *q = c->cur;
+    int was_open = c->state == CONN_IDLE || c->state == CONN_BUSY;
     conn_unwatch(c);
     if (c->result != NULL) {
         PQclear(c->result);
@@ -86,6 +90,19 @@ static void conn_reset(store_pg_conn_t *c, const char *err)
     c->cur = NULL;
     if (q != NULL)
         query_finish(q, NULL, err);
+    if (was_open && c->pg->lost != NULL)
+        c->pg->lost(c->pg->listener_data);
+}
+
+/* Hands the notifications libpq has read to the pool's listener (or drops them). */
+static void conn_notifies(store_pg_conn_t *c)
+{
+    PGnotify *n;
+    while (c->conn != NULL && (n = PQnotifies(c->conn)) != NULL) {
+        if (c->pg->notify != NULL)
+            c->pg->notify(c->pg->listener_data, n->relname, n->extra);
+        PQfreemem(n);
+    }
 }
 
 /* Answers every queued query with an error: used when the database cannot be reached at all. */
@@ -205,9 +222,7 @@ static void conn_read(store_pg_conn_t *c)
             c->result = res;
         }
     }
-    PGnotify *n;
-    while (c->conn != NULL && (n = PQnotifies(c->conn)) != NULL)
-        PQfreemem(n);
+    conn_notifies(c);
 }
 
 void store_pg_io(store_pg_conn_t *c, int readable, int writable)
@@ -230,9 +245,12 @@ void store_pg_io(store_pg_conn_t *c, int readable, int writable)
             conn_read(c);
         break;
     case CONN_IDLE:
-        if (readable && !PQconsumeInput(c->conn)) {
-            conn_reset(c, "the database connection was lost");
-            break;
+        if (readable) {
+            if (!PQconsumeInput(c->conn)) {
+                conn_reset(c, "the database connection was lost");
+                break;
+            }
+            conn_notifies(c);
         }
         break;
     default:
@@ -297,6 +315,8 @@ void store_pg_destroy(store_pg_t *pg)
 {
     if (pg == NULL)
         return;
+    pg->notify = NULL;
+    pg->lost = NULL;
     fail_queue(pg, "the gateway is shutting down");
     for (int i = 0; i < pg->size; ++i)
         conn_reset(&pg->conns[i], "the gateway is shutting down");
@@ -336,4 +356,11 @@ int store_pg_query(store_pg_t *pg, const char *sql, int nparams, const char *con
 fail:
     query_free(q);
     return -1;
+}
+
+void store_pg_set_listener(store_pg_t *pg, store_pg_notify_cb notify, store_pg_lost_cb lost, void *data)
+{
+    pg->notify = notify;
+    pg->lost = lost;
+    pg->listener_data = data;
 }

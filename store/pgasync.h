@@ -46,4 +46,15 @@ void store_pg_io(store_pg_conn_t *conn, int readable, int writable);
 int store_pg_query(store_pg_t *pg, const char *sql, int nparams, const char *const *values, int binary_result, store_pg_cb cb,
                    void *data);
 
+/** Called with each notification a connection of the pool receives (LISTEN); both strings are borrowed. */
+typedef void (*store_pg_notify_cb)(void *data, const char *channel, const char *payload);
+/**
+ * Called when a connection that was open is lost or closed (not when one fails to open: its query's
+ * callback says so). A listener must LISTEN again on a new connection: what it missed meanwhile is gone.
+ */
+typedef void (*store_pg_lost_cb)(void *data);
+
+/** Sets (or with NULLs clears) the pool's notification and lost-connection callbacks. */
+void store_pg_set_listener(store_pg_t *pg, store_pg_notify_cb notify, store_pg_lost_cb lost, void *data);
+
 #endif
