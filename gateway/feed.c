@@ -62,6 +62,7 @@ void gw_feed_dispose(gw_feed_t *f)
 static void feed_log(gw_feed_t *f, const char *outcome)
 {
     gw_odata_req_t *r = req_of(f);
+    f->outcome = outcome;
     gw_log(GW_LOG_INFO, "feed",
            "portal=%lld token=%lld ds=%s set=%s%s search=%d residual=%d ordered=%d rows=%lld seen=%zu bytes=%zu hubspot_calls=%zu "
            "retries=%zu "
@@ -80,10 +81,11 @@ static void feed_fail(gw_feed_t *f, int status, const char *code, const char *me
     if (f->done)
         return;
     gw_log(GW_LOG_WARN, "feed", "ds=%s set=%s failed after %lld rows: %s", r->ds, r->set_name, (long long)f->emitted, message);
+    r->error_code = code;
     if (!f->started) {
         f->done = 1;
         feed_log(f, "failed");
-        gw_send_error(r->req, status, code, message);
+        gw_req_error(r, status, code, message);
         return;
     }
     if (f->sending) {
@@ -567,12 +569,12 @@ void gw_feed_start(gw_odata_req_t *r)
     f->generator.proceed = on_proceed;
     f->generator.stop = on_stop;
     if ((f->set = odata_model_find_set(r->model, r->set_name, strlen(r->set_name))) == NULL) {
-        gw_send_error(r->req, 404, "NotFound", "the data source has no entity set of that name");
+        gw_req_error(r, 404, "NotFound", "the data source has no entity set of that name");
         return;
     }
     odata_query_limits_default(&limits);
     if (odata_query_parse(f->set, r->raw_query, strlen(r->raw_query), &limits, &f->query, &qerr) != ODATA_OK) {
-        gw_send_error(r->req, qerr.status, qerr.code, qerr.message);
+        gw_req_error(r, qerr.status, qerr.code, qerr.message);
         return;
     }
     /* the data source's own filter always applies, ANDed with what the client asks for */
@@ -583,7 +585,7 @@ void gw_feed_start(gw_odata_req_t *r)
         if (qerr.status == 500)
             goto nomem;
         snprintf(msg, sizeof(msg), "%s; the data source's owner corrects its filter in the app", qerr.message);
-        gw_send_error(r->req, 502, "DataSourceInvalid", msg);
+        gw_req_error(r, 502, "DataSourceInvalid", msg);
         return;
     }
     {
@@ -597,7 +599,7 @@ void gw_feed_start(gw_odata_req_t *r)
     case 0:
         break;
     case 501:
-        gw_send_error(r->req, 501, "NotImplemented", m);
+        gw_req_error(r, 501, "NotImplemented", m);
         return;
     default:
         goto nomem;
@@ -612,7 +614,7 @@ void gw_feed_start(gw_odata_req_t *r)
     snprintf(f->scope, n, "%s?%s\n%s", r->set_name, f->next_query, dfilter != NULL ? dfilter : "");
     if (f->query->skiptoken != NULL) {
         if (resume(f, f->query->skiptoken) != 0) {
-            gw_send_error(r->req, 400, "BadRequest", "the $skiptoken is invalid: follow @odata.nextLink exactly as given");
+            gw_req_error(r, 400, "BadRequest", "the $skiptoken is invalid: follow @odata.nextLink exactly as given");
             return;
         }
     } else if (r->route == GW_ROUTE_FEED) {
@@ -650,5 +652,5 @@ void gw_feed_start(gw_odata_req_t *r)
     return;
 
 nomem:
-    gw_send_error(r->req, 500, "InternalError", "out of memory");
+    gw_req_error(r, 500, "InternalError", "out of memory");
 }

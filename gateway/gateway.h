@@ -31,6 +31,7 @@ typedef struct st_gw_config_t {
     unsigned token_max_days;           /* the longest a personal access token may live */
     unsigned token_cap;                /* active personal access tokens one user may hold */
     unsigned auth_cache_ttl;           /* seconds a token lookup is cached; 0: not at all */
+    unsigned audit_spool_mb;           /* memory for audit events waiting for PostgreSQL */
     const char *client_id;
     const char *client_secret;
     const char *master_key_file;

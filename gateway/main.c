@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include "gateway/gateway.h"
 #include "gateway/authcache.h"
+#include "gateway/audit.h"
 
 gw_t gw;
 static volatile sig_atomic_t stopping;
@@ -51,6 +52,8 @@ static void usage(FILE *fp)
                 "                            (GATEWAY_FRAME_ANCESTORS)\n"
                 "  --auth-cache-ttl S        seconds a token lookup is cached, 0 to 300; changes evict it at once\n"
                 "                            (GATEWAY_AUTH_CACHE_TTL, default 30; 0: every request reads the database)\n"
+                "  --audit-spool-mb N        memory for audit events waiting for PostgreSQL, 1 to 4096 MiB\n"
+                "                            (GATEWAY_AUDIT_SPOOL_MB, default 64)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
                 "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
                 "  --hubspot-max-attempts N  tries of a HubSpot request failing with 5xx or on the network\n"
@@ -112,6 +115,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"token-cap", required_argument, NULL, 'C'},
                                              {"frame-ancestors", required_argument, NULL, 'F'},
                                              {"auth-cache-ttl", required_argument, NULL, 'Y'},
+                                             {"audit-spool-mb", required_argument, NULL, 'M'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
@@ -122,6 +126,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     const char *token_max_days = env_or("GATEWAY_TOKEN_MAX_DAYS", "365"), *token_cap = env_or("GATEWAY_TOKEN_CAP", "20");
     const char *frame_ancestors = env_or("GATEWAY_FRAME_ANCESTORS", "");
     const char *auth_cache_ttl = env_or("GATEWAY_AUTH_CACHE_TTL", "30");
+    const char *audit_spool_mb = env_or("GATEWAY_AUDIT_SPOOL_MB", "64");
     int ch;
 
     c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
@@ -178,6 +183,9 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'Y':
             auth_cache_ttl = optarg;
+            break;
+        case 'M':
+            audit_spool_mb = optarg;
             break;
         case 'i':
             c->client_id = optarg;
@@ -264,6 +272,9 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     if (parse_range("--auth-cache-ttl", auth_cache_ttl, 0, 300, &n) != 0)
         return -1;
     c->auth_cache_ttl = (unsigned)n;
+    if (parse_range("--audit-spool-mb", audit_spool_mb, 1, 4096, &n) != 0)
+        return -1;
+    c->audit_spool_mb = (unsigned)n;
     if (strcmp(level, "error") == 0)
         gw_log_level = GW_LOG_ERROR;
     else if (strcmp(level, "warn") == 0)
@@ -353,14 +364,18 @@ out:
 static int health(h2o_handler_t *self, h2o_req_t *req)
 {
     gw_auth_cache_stats_t st;
-    char *body = h2o_mem_alloc_pool(&req->pool, 256);
+    gw_audit_stats_t au;
+    char *body = h2o_mem_alloc_pool(&req->pool, 512);
     int n;
 
     gw_auth_cache_get_stats(&st);
-    n = snprintf(body, 256,
+    gw_audit_get_stats(&au);
+    n = snprintf(body, 512,
                  "{\"status\":\"ok\",\"authCache\":{\"listening\":%s,\"entries\":%zu,\"hits\":%" PRIu64 ",\"misses\":%" PRIu64
-                 ",\"evictions\":%" PRIu64 "}}",
-                 st.listening ? "true" : "false", st.entries, st.hits, st.misses, st.evictions);
+                 ",\"evictions\":%" PRIu64 "},\"audit\":{\"queued\":%zu,\"queuedBytes\":%zu,\"written\":%" PRIu64
+                 ",\"dropped\":%" PRIu64 ",\"failing\":%s}}",
+                 st.listening ? "true" : "false", st.entries, st.hits, st.misses, st.evictions, au.queued, au.queued_bytes,
+                 au.written, au.dropped, au.failing ? "true" : "false");
     req->res.status = 200;
     req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));
@@ -506,7 +521,7 @@ int main(int argc, char **argv)
         store_pg_loop_t pl = gw_pg_loop(gw.evloop);
         gw.db = store_pg_create(gw.config.database, &pl, gw.config.db_pool_size);
     }
-    if (gw.hubspot == NULL || gw.db == NULL || gw_auth_cache_start() != 0) {
+    if (gw.hubspot == NULL || gw.db == NULL || gw_auth_cache_start() != 0 || gw_audit_start() != 0) {
         gw_log(GW_LOG_ERROR, "config", "out of memory");
         return 1;
     }
@@ -533,6 +548,7 @@ int main(int argc, char **argv)
     h2o_socket_read_stop(listener);
     h2o_socket_close(listener);
     gw_auth_cache_stop();
+    gw_audit_stop(5000);
     store_pg_destroy(gw.db);
     hs_client_destroy(gw.hubspot);
     hs_loop_destroy(gw.hsloop);

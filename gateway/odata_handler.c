@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <curl/curl.h>
 #include "gateway/request.h"
 #include "gateway/authcache.h"
+#include "gateway/audit.h"
 
 #define MAX_QUERY_PARAMS 64
 
@@ -135,6 +137,12 @@ void gw_send_error(h2o_req_t *req, int status, const char *code, const char *mes
     h2o_send_inline(req, copy.base, copy.len);
 }
 
+void gw_req_error(gw_odata_req_t *r, int status, const char *code, const char *message)
+{
+    r->error_code = code;
+    gw_send_error(r->req, status, code, message);
+}
+
 static void send_body(h2o_req_t *req, const char *ctype, const odata_buf_t *body)
 {
     h2o_iovec_t copy = h2o_strdup(&req->pool, body->base, body->len);
@@ -148,9 +156,73 @@ static void send_body(h2o_req_t *req, const char *ctype, const odata_buf_t *body
 
 /* ---- request lifetime ---- */
 
+static const char *route_name(gw_route_t route)
+{
+    switch (route) {
+    case GW_ROUTE_SERVICE:
+        return "service";
+    case GW_ROUTE_METADATA:
+        return "metadata";
+    case GW_ROUTE_FEED:
+        return "feed";
+    default:
+        return "count";
+    }
+}
+
+static const char *token_actor(int64_t token_id)
+{
+    static char buf[32];
+    snprintf(buf, sizeof(buf), "token:%" PRId64, token_id);
+    return buf;
+}
+
+/*
+ * The audit row of a request made with a known token, written however it ended: its metadata, with the
+ * query options' literal values masked.
+ */
+static void audit_request(gw_odata_req_t *r)
+{
+    gw_feed_t *f = &r->feed;
+    int status = r->req->res.status;
+    const char *outcome;
+    odata_buf_t q;
+    json_t *d;
+
+    if (r->error_code != NULL &&
+        (strncmp(r->error_code, "HubSpot", 7) == 0 || strcmp(r->error_code, "PortalNeedsReauthorization") == 0))
+        outcome = f->started ? "aborted" : "hubspot_failed"; /* aborted: it failed after the first byte */
+    else if (f->outcome != NULL)
+        outcome = f->outcome;
+    else if (f->started || status == 0)
+        outcome = "client_gone";
+    else
+        outcome = status < 400 ? "complete" : status < 500 || status == 501 ? "refused" : "failed";
+    odata_buf_init(&q, 8192);
+    if (odata_query_mask(r->raw_query != NULL ? r->raw_query : "", r->raw_query != NULL ? strlen(r->raw_query) : 0,
+                         f->query != NULL, &q) != ODATA_OK) {
+        odata_buf_reset(&q);
+        odata_buf_appends(&q, "***");
+    }
+    d = json_pack("{sssssisssIsIsIsIsIsIssss}", "route", route_name(r->route), "entitySet", r->set_name, "status", status,
+                  "outcome", outcome, "rows", (json_int_t)(r->route == GW_ROUTE_COUNT ? f->counted : f->emitted), "bytes",
+                  (json_int_t)f->bytes, "hubspotCalls", (json_int_t)f->hs_calls, "retries", (json_int_t)f->hs_retries,
+                  "rateLimited", (json_int_t)f->hs_rate_limited, "ms", (json_int_t)(h2o_now(gw.evloop) - r->started_at), "clientIp",
+                  r->client_ip, "userAgent", r->user_agent);
+    if (d != NULL) {
+        json_object_set_new(d, "query", json_stringn(q.base != NULL ? q.base : "", q.len));
+        if (r->error_code != NULL)
+            json_object_set_new(d, "error", json_string(r->error_code));
+    }
+    odata_buf_dispose(&q);
+    gw_audit(r->portal_id, "feed.request", token_actor(r->token_id), r->user_id, strtoll(r->ds, NULL, 10), r->token_id, d);
+}
+
 static void odata_req_dispose(void *p)
 {
     gw_odata_req_t *r = p;
+    if (r->token_id != 0 && r->req != NULL)
+        audit_request(r);
     gw_props_load_dispose(&r->props);
     hs_call_destroy(r->owner_call);
     gw_feed_dispose(&r->feed);
@@ -208,7 +280,7 @@ static void respond(gw_odata_req_t *r)
     odata_buf_t body;
 
     if ((r->model = hs_model_build(gw.hubspot, r->portal_id, r->definition, err, sizeof(err))) == NULL) {
-        gw_send_error(r->req, 502, "DataSourceInvalid", err);
+        gw_req_error(r, 502, "DataSourceInvalid", err);
         return;
     }
     if (r->route == GW_ROUTE_FEED || r->route == GW_ROUTE_COUNT) {
@@ -220,14 +292,14 @@ static void respond(gw_odata_req_t *r)
         if (odata_csdl_write(r->model, &body) == ODATA_OK)
             send_body(r->req, metadata_ctype, &body);
         else
-            gw_send_error(r->req, 500, "InternalError", "could not write $metadata");
+            gw_req_error(r, 500, "InternalError", "could not write $metadata");
     } else {
         char url[1024];
         snprintf(url, sizeof(url), "%s/odata/%s/$metadata", r->base_url, r->ds);
         if (odata_service_document(r->model, url, &body) == ODATA_OK)
             send_body(r->req, "application/json;odata.metadata=minimal;charset=utf-8", &body);
         else
-            gw_send_error(r->req, 500, "InternalError", "could not write the service document");
+            gw_req_error(r, 500, "InternalError", "could not write the service document");
     }
     odata_buf_dispose(&body);
 }
@@ -327,7 +399,7 @@ static void on_model_props(gw_props_load_t *l)
     gw_odata_req_t *r = H2O_STRUCT_FROM_MEMBER(gw_odata_req_t, props, l);
 
     if (l->failed_status != 0) {
-        gw_send_error(r->req, l->failed_status, l->failed_code, l->failed_msg);
+        gw_req_error(r, l->failed_status, l->failed_code, l->failed_msg);
         return;
     }
     respond(r);
@@ -340,14 +412,14 @@ static void load_model(gw_odata_req_t *r)
     size_t i;
 
     if (!json_is_array(objects) || json_array_size(objects) == 0 || json_array_size(objects) > 64) {
-        gw_send_error(r->req, 502, "DataSourceInvalid", "the data source definition has no valid object list");
+        gw_req_error(r, 502, "DataSourceInvalid", "the data source definition has no valid object list");
         return;
     }
     names = h2o_mem_alloc_pool(&r->req->pool, json_array_size(objects) * sizeof(*names));
     json_array_foreach(objects, i, obj)
     {
         if ((names[i] = json_string_value(json_object_get(obj, "object"))) == NULL || !hs_object_name_valid(names[i])) {
-            gw_send_error(r->req, 502, "DataSourceInvalid", "the data source definition names an invalid object");
+            gw_req_error(r, 502, "DataSourceInvalid", "the data source definition names an invalid object");
             return;
         }
     }
@@ -357,7 +429,7 @@ static void load_model(gw_odata_req_t *r)
     r->props.cb = on_model_props;
     switch (gw_props_load(&r->props, r->refresh_token, names, json_array_size(objects))) {
     case -1:
-        gw_send_error(r->req, 500, "InternalError", "out of memory");
+        gw_req_error(r, 500, "InternalError", "out of memory");
         break;
     case 0:
         respond(r);
@@ -374,7 +446,8 @@ static const char auth_sql[] =
     "       d.id IS NOT NULL AS ds_ok, d.definition::text, p.refresh_token_enc, p.needs_reauth,"
     "       u.user_id IS NULL OR u.seen_at < now() - make_interval(secs => $3::int) AS owner_stale,"
     "       extract(epoch FROM t.expires_at - now()),"
-    "       coalesce(extract(epoch FROM u.seen_at + make_interval(secs => $3::int) - now()), 0)"
+    "       coalesce(extract(epoch FROM u.seen_at + make_interval(secs => $3::int) - now()), 0),"
+    "       t.revoked_at IS NOT NULL"
     "  FROM access_tokens t"
     "  JOIN portals p ON p.id = t.portal_id"
     "  LEFT JOIN portal_users u ON u.portal_id = t.portal_id AND u.user_id = t.owner_user_id"
@@ -384,13 +457,23 @@ static const char auth_sql[] =
     "            OR portal_user_is_admin(t.portal_id, t.owner_user_id))"
     " WHERE t.token_hash = $1::bytea";
 
-static const char touch_sql[] = "UPDATE access_tokens SET last_used_at = now()"
-                                " WHERE id = $1::bigint AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')";
+/* the token's last use, at most once a minute; the first use is told apart for the audit log */
+static const char touch_sql[] = "WITH o AS (SELECT id, last_used_at FROM access_tokens WHERE id = $1::bigint FOR UPDATE)"
+                                " UPDATE access_tokens t SET last_used_at = now() FROM o"
+                                "  WHERE t.id = o.id AND (o.last_used_at IS NULL OR o.last_used_at < now() - interval '1 minute')"
+                                " RETURNING o.last_used_at IS NULL, t.portal_id, t.owner_user_id, t.id";
 
 static void on_touch(void *data, PGresult *res, const char *err)
 {
-    if (err != NULL)
+    if (err != NULL) {
         gw_log(GW_LOG_WARN, "auth", "could not record the token's last use: %s", err);
+        return;
+    }
+    if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+        int64_t token_id = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+        gw_audit(strtoll(PQgetvalue(res, 0, 1), NULL, 10), "token.first_used", token_actor(token_id),
+                 strtoll(PQgetvalue(res, 0, 2), NULL, 10), 0, token_id, NULL);
+    }
 }
 
 /* only the grant that failed: one stored by a re-install in the meantime is left alone */
@@ -445,7 +528,7 @@ static void run_auth(gw_odata_req_t *r)
     for (int i = 0; i < 32; ++i)
         snprintf(hex + 2 + 2 * i, 3, "%02x", r->token_hash[i]);
     if (store_pg_query(gw.db, auth_sql, 3, params, 0, on_auth, r) != 0)
-        gw_send_error(r->req, 500, "InternalError", "out of memory");
+        gw_req_error(r, 500, "InternalError", "out of memory");
 }
 
 /* ---- who the token's owner is now ---- */
@@ -479,7 +562,7 @@ static void on_owner(hs_call_t *call, void *data)
         gw_log(GW_LOG_WARN, "auth",
                "portal=%" PRId64 " token=%" PRId64 " refused: its owner %" PRId64 " is no longer a HubSpot user", r->portal_id,
                r->token_id, r->user_id);
-        gw_send_error(r->req, 401, "Unauthorized", "the token's owner is no longer a user of the HubSpot portal");
+        gw_req_error(r, 401, "Unauthorized", "the token's owner is no longer a user of the HubSpot portal");
         return;
     }
     if (hs_call_error(call) == HS_ERR_GRANT) {
@@ -487,7 +570,7 @@ static void on_owner(hs_call_t *call, void *data)
         char msg[1400];
         int status = gw_hs_failure(r, call, &code, msg, sizeof(msg));
         hs_call_destroy(call);
-        gw_send_error(r->req, status, code, msg);
+        gw_req_error(r, status, code, msg);
         return;
     }
     if (hs_call_error(call) != HS_OK) {
@@ -503,7 +586,7 @@ static void on_owner(hs_call_t *call, void *data)
         snprintf(user, sizeof(user), "%" PRId64, r->user_id);
         hs_call_destroy(call);
         if (store_pg_query(gw.db, owner_sql, 4, v, 0, on_owner_stored, r) != 0)
-            gw_send_error(r->req, 500, "InternalError", "out of memory");
+            gw_req_error(r, 500, "InternalError", "out of memory");
         return;
     }
     hs_call_destroy(call);
@@ -517,7 +600,7 @@ static void check_owner(gw_odata_req_t *r)
 
     snprintf(path, sizeof(path), "/settings/v3/users/%" PRId64, r->user_id);
     if ((r->owner_call = hs_call_start(gw.hubspot, r->portal_id, r->refresh_token, "GET", path, NULL, on_owner, r)) == NULL)
-        gw_send_error(r->req, 500, "InternalError", "out of memory");
+        gw_req_error(r, 500, "InternalError", "out of memory");
 }
 
 /* Opens the portal's grant (`enc`, bytea text form) into r->refresh_token; or answers and returns -1. */
@@ -538,7 +621,7 @@ static int open_grant(gw_odata_req_t *r, const char *enc)
                  ", which this gateway does not have): the operator adds that key, or a portal admin re-installs the app at "
                  "%.1000s/oauth/install",
                  key_id, r->base_url);
-        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
+        gw_req_error(r, 503, "PortalNeedsReauthorization", msg);
         return -1;
     }
     if (se != STORE_OK) {
@@ -550,7 +633,7 @@ static int open_grant(gw_odata_req_t *r, const char *enc)
                  "the portal's HubSpot authorisation cannot be used any more: a portal admin re-installs the app at "
                  "%.1000s/oauth/install",
                  r->base_url);
-        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
+        gw_req_error(r, 503, "PortalNeedsReauthorization", msg);
         return -1;
     }
     {
@@ -568,11 +651,19 @@ static void on_auth(void *data, PGresult *res, const char *err)
 
     if (res == NULL) {
         gw_log(GW_LOG_ERROR, "auth", "token lookup failed: %s", err);
-        gw_send_error(r->req, 503, "ServiceUnavailable", "the gateway's database is unavailable; try again shortly");
+        gw_req_error(r, 503, "ServiceUnavailable", "the gateway's database is unavailable; try again shortly");
         return;
     }
     if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
-        gw_send_error(r->req, 401, "Unauthorized", "a valid personal access token is required");
+        if (PQntuples(res) == 1) {
+            /* a revoked or expired token: its portal's log says who tried */
+            int64_t token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+            gw_audit(strtoll(PQgetvalue(res, 0, 1), NULL, 10), "token.refused", token_actor(token_id),
+                     strtoll(PQgetvalue(res, 0, 2), NULL, 10), strtoll(r->ds, NULL, 10), token_id,
+                     json_pack("{ssssssss}", "reason", strcmp(PQgetvalue(res, 0, 11), "t") == 0 ? "revoked" : "expired", "clientIp",
+                               r->client_ip, "userAgent", r->user_agent, "route", route_name(r->route)));
+        }
+        gw_req_error(r, 401, "Unauthorized", "a valid personal access token is required");
         return;
     }
     a.token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -608,7 +699,7 @@ static void authorise(gw_odata_req_t *r, const gw_auth_t *a, int touch)
         snprintf(msg, sizeof(msg),
                  "the HubSpot portal must re-authorise the app: a portal admin re-installs it at %.1000s/oauth/install",
                  r->base_url);
-        gw_send_error(r->req, 503, "PortalNeedsReauthorization", msg);
+        gw_req_error(r, 503, "PortalNeedsReauthorization", msg);
         return;
     }
     /* the second look, after asking HubSpot about the owner, has the grant open already */
@@ -621,17 +712,36 @@ static void authorise(gw_odata_req_t *r, const gw_auth_t *a, int touch)
         return;
     }
     if (!a->ds_ok) {
-        gw_send_error(r->req, 404, "NotFound", "no data source with this id is shared with the token's owner");
+        gw_req_error(r, 404, "NotFound", "no data source with this id is shared with the token's owner");
         return;
     }
     if ((r->definition = json_loads(a->definition, 0, NULL)) == NULL) {
-        gw_send_error(r->req, 500, "InternalError", "the data source definition could not be read");
+        gw_req_error(r, 500, "InternalError", "the data source definition could not be read");
         return;
     }
     load_model(r);
 }
 
 /* ---- parsing the request ---- */
+
+/* Who sent the request, for the audit log: the peer's address and the User-Agent (printable ASCII). */
+static void client_of(h2o_req_t *req, gw_odata_req_t *r)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    char host[NI_MAXHOST];
+    ssize_t i;
+
+    if (sl != 0 && h2o_socket_getnumerichost((struct sockaddr *)&ss, sl, host) != SIZE_MAX && strlen(host) < sizeof(r->client_ip))
+        memcpy(r->client_ip, host, strlen(host) + 1);
+    if ((i = h2o_find_header(&req->headers, H2O_TOKEN_USER_AGENT, -1)) != -1) {
+        const h2o_iovec_t *v = &req->headers.entries[i].value;
+        size_t n = v->len < sizeof(r->user_agent) - 1 ? v->len : sizeof(r->user_agent) - 1;
+        for (size_t k = 0; k < n; ++k)
+            r->user_agent[k] = v->base[k] >= 0x20 && v->base[k] < 0x7f ? v->base[k] : '?';
+        r->user_agent[n] = '\0';
+    }
+}
 
 static int hexval(int c)
 {
@@ -832,6 +942,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     r->req = req;
     r->route = route;
     r->started_at = h2o_now(gw.evloop);
+    client_of(req, r);
     snprintf(r->ds, sizeof(r->ds), "%s", ds);
     snprintf(r->set_name, sizeof(r->set_name), "%s", set_name);
     r->base_url = gw_public_base(req);

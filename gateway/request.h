@@ -44,6 +44,7 @@ typedef struct st_gw_feed_t {
     size_t bytes, hs_calls, hs_retries, hs_rate_limited, rows_seen;
     uint64_t hs_queued_ms;
     int started, sending, done, error_pending;
+    const char *outcome; /* as logged: complete, failed, aborted, client_gone; NULL while running */
 } gw_feed_t;
 
 /*
@@ -104,12 +105,17 @@ typedef struct st_gw_odata_req_t {
     odata_model_t *model;
     const char *base_url; /* gw_public_base, in the pool */
     uint64_t started_at;
+    const char *error_code; /* the OData error code the request failed with (static); NULL when none */
+    char client_ip[48];
+    char user_agent[200]; /* printable ASCII only */
     gw_feed_t feed;
 } gw_odata_req_t;
 
 void gw_add_odata_version(h2o_req_t *req);
 /** Sends an OData error body with the status. */
 void gw_send_error(h2o_req_t *req, int status, const char *code, const char *message);
+/** gw_send_error for an OData request, remembering `code` (a static string) for its audit row. */
+void gw_req_error(struct st_gw_odata_req_t *r, int status, const char *code, const char *message);
 /**
  * Maps a failed HubSpot call to a status, an OData error code and a message for the user. A grant HubSpot
  * refused marks the portal as needing re-authorisation.

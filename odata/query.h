@@ -197,6 +197,28 @@ odata_err_t odata_filter_check(const odata_entity_set_t *set, const char *option
 /** Frees the query and every expression in it. */
 void odata_query_destroy(odata_query_t *query);
 
+/**
+ * Writes the query options `raw` (as they came in the URL after '?': percent-encoded, '&'-separated;
+ * `len` bytes, `raw` may be NULL when `len` is 0) to `out` for the audit log: decoded, '&'-separated,
+ * every literal value masked. With `parsed` (the options were parsed and type-checked against the model,
+ * so every identifier in them is a property, a function or a keyword), $filter keeps its structure and
+ * only its literals are replaced: each string literal by '***' (typed ones such as duration'...' keep
+ * their prefix), each number, date, time, datetime, GUID or duration token by *** (a sign included);
+ * true, false and null stay, and so do names, spaces and the punctuation ( ) , / : . * - $ @ ; any
+ * other character becomes '?'. $select and $orderby go through the same masking, which leaves lists of
+ * properties as they are; $count stays when it is true or false, $top and $skip when they are digits
+ * only. Without `parsed`, or for any other option ($skiptoken, $search, $apply, unknown $ options and
+ * anything not starting with '$'), the value is replaced by *** and the name kept (names longer than 64
+ * bytes or with characters other than letters, digits, '$', '_', '.', '-' are themselves replaced by
+ * ***); an option without '=' is written as its name alone. '$' option names compare case-insensitively,
+ * '+' is a plus sign, empty options (as in "a&&b&") are left out. A malformed percent-escape masks that
+ * whole option (***). The output is printable ASCII: control bytes and non-ASCII text that survive are
+ * written as '?'. The text is appended to `out` (base is a C string afterwards, also when nothing was
+ * written). Returns ODATA_OK, or ODATA_ERR_NOMEM, or ODATA_ERR_TOO_LARGE when `out` would pass its
+ * maximum; on failure the buffer is unchanged.
+ */
+odata_err_t odata_query_mask(const char *raw, size_t len, int parsed, odata_buf_t *out);
+
 /* ---- evaluation over one row ---- */
 
 /**
