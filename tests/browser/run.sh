@@ -2,7 +2,8 @@
 # The connector's UI in headless Chromium (Debian's chromium, driven by playwright-core from npm) against a
 # real gateway on a fresh database and the simulator that deploy/test.sh started. The flow: launch links,
 # a data source built from objects and properties, sharing, a token minted, read once, used on a feed and
-# revoked, a member's view, the end of a session. Screenshots of the main screens go to
+# revoked, a member's view, the end of a session; axe-core audits the main screens (WCAG 2.1 A and AA,
+# contrast included) and the main action is reached by keyboard. Screenshots of the main screens go to
 # $GW_BUILD_DIR/artifacts/browser/.
 . "$(dirname "$0")/../integration/lib.sh"
 
@@ -13,8 +14,8 @@ if [ -z "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v npm >/dev/
     echo "1..1"
     exit 1
 fi
-# playwright-core, pinned by package-lock.json; installed once into tests/browser/node_modules
-if [ ! -f "$HERE/node_modules/playwright-core/package.json" ]; then
+# playwright-core and axe-core, pinned by package-lock.json; installed once into tests/browser/node_modules
+if [ ! -f "$HERE/node_modules/playwright-core/package.json" ] || [ ! -f "$HERE/node_modules/axe-core/axe.min.js" ]; then
     (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error >&2) || {
         echo "not ok 1 - npm ci in tests/browser failed"
         echo "1..1"

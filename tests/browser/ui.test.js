@@ -3,6 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const GW = process.env.BT_GATEWAY_URL;
@@ -12,6 +13,9 @@ const ADMIN_USER = '1'; // a super admin in the simulator
 const MEMBER_USER = '3'; // not a super admin; primary team 101
 const MEMBER_TEAM = '101';
 const VIEW = { width: 900, height: 650 }; // HubSpot's iframe modal
+// axe-core, pinned by package-lock.json, audits each main screen
+const AXE = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']; // WCAG 2.1 A and AA; wcag2aa has color-contrast
 
 for (const k of ['BT_GATEWAY_URL', 'BT_PORTAL', 'BT_ARTIFACTS', 'BT_CHROMIUM', 'BT_GATEWAYCTL']) {
     if (!process.env[k]) throw new Error(`${k} is not set: run this test through tests/browser/run.sh`);
@@ -63,6 +67,35 @@ async function assertLabelled(page, where) {
         return bad;
     });
     assert.deepEqual(problems, [], `${where}: unlabelled controls`);
+}
+
+/** axe-core finds no WCAG 2.1 A/AA violation (contrast included) on the page as it is now. */
+async function assertAccessible(page, where) {
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+        // the UI's CSP (script-src 'self') refuses inline scripts, so axe comes as a script of the gateway's
+        // origin, answered by the browser itself: the page keeps its CSP while it is audited
+        const url = `${GW}/app/__axe__/axe.min.js`;
+        if (!page.axeRouted) {
+            await page.route(url, (r) => r.fulfill({ contentType: 'text/javascript', body: AXE }));
+            page.axeRouted = true;
+        }
+        await page.addScriptTag({ url });
+    }
+    const violations = await page.evaluate((values) => window.axe.run(document, { runOnly: { type: 'tag', values } }).then((r) => r.violations), AXE_TAGS);
+    const report = violations.map((v) => [
+        `${v.id} (${v.impact}): ${v.help}`,
+        ...v.nodes.map((n) => `    ${n.target.join(' ')}${n.failureSummary ? ` -- ${n.failureSummary.replace(/\s*\n\s*/g, ' ')}` : ''}`),
+    ].join('\n'));
+    assert.equal(violations.length, 0, `${where}: axe-core found ${violations.length} accessibility violation(s):\n${report.join('\n')}`);
+}
+
+/** Presses Tab (or Shift+Tab) until `matches(activeElement)` holds, at most `max` times; false if it never does. */
+async function tabTo(page, matches, { back = false, max = 15 } = {}) {
+    for (let i = 0; i < max; i++) {
+        await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+        if (await page.evaluate(matches)) return true;
+    }
+    return false;
 }
 
 let browser;
@@ -155,6 +188,7 @@ describe('launch links', () => {
         assert.match(await page.locator('#reopen .error-message').textContent(), /launch link is not valid/);
         assert.ok(!page.url().includes('launch='), 'the code is taken out of the address bar');
         assert.ok(await page.locator('#topbar').isHidden());
+        await assertAccessible(page, 'the launch error page');
         await shot(page, '05-error-open-again');
         await page.context().close();
     });
@@ -227,8 +261,21 @@ describe('an admin builds, shares and connects a data source', () => {
         await other.context().close();
     });
 
+    test('by keyboard only: the skip link, then Tab to "New data source" and Enter opens the editor', async () => {
+        // after a navigation the view's heading has the focus
+        assert.equal(await page.evaluate(() => document.activeElement.tagName + ' ' + document.activeElement.textContent), 'H1 Data sources');
+        assert.ok(await tabTo(page, () => document.activeElement.classList.contains('skip-link'), { back: true, max: 5 }), 'Shift+Tab reaches the skip link');
+        assert.ok(await page.locator('.skip-link').isVisible(), 'the skip link shows when focused');
+        await page.keyboard.press('Enter');
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'main', 'the skip link moves the focus to the content');
+        assert.match(page.url(), /#\/sources$/, 'the skip link does not change the screen');
+        assert.ok(await tabTo(page, () => document.activeElement.textContent.trim() === 'New data source', { max: 5 }), 'Tab reaches "New data source"');
+        await page.keyboard.press('Enter');
+        await page.locator('#source-form').waitFor();
+        assert.match(page.url(), /#\/sources\/new$/);
+    });
+
     test('the editor: objects, a property picker with search and groups, a filter the API rejects, then saved', async () => {
-        await page.getByRole('link', { name: 'New data source' }).first().click();
         await page.locator('#source-form').waitFor();
         await page.getByLabel('Name', { exact: true }).fill('Browser contacts');
         await page.check('input[data-object=contacts]');
@@ -259,6 +306,8 @@ describe('an admin builds, shares and connects a data source', () => {
         assert.match(await page.locator('#save-error').textContent(), /no_such_property/);
         assert.match(await contacts.locator('.field-error:visible').textContent(), /filter of Contacts.*no_such_property/);
         assert.equal(await contacts.locator('input[data-filter=contacts]').getAttribute('aria-invalid'), 'true');
+        // the editor at its fullest: objects, an open picker, a field error and the error at the top
+        await assertAccessible(page, 'the editor');
 
         await contacts.locator('input[data-filter=contacts]').fill("contains(email,'@')");
         await page.getByRole('button', { name: 'Create data source' }).click();
@@ -290,6 +339,7 @@ describe('an admin builds, shares and connects a data source', () => {
         await sharing.locator('form[data-form=share-team] button').click();
         await sharing.locator(`#share-list li[data-kind=team][data-id="${MEMBER_TEAM}"]`).waitFor();
         await assertLabelled(page, 'the detail page');
+        await assertAccessible(page, 'the detail page with sharing');
         await shot(page, '03-detail-sharing');
     });
 
@@ -302,6 +352,7 @@ describe('an admin builds, shares and connects a data source', () => {
         assert.match(text, /Contacts, Companies/);
         assert.match(text, /Shared \(2\)/);
         assert.match(text, /Can edit/);
+        await assertAccessible(page, 'the data source list');
         await shot(page, '01-list');
     });
 
@@ -319,6 +370,7 @@ describe('an admin builds, shares and connects a data source', () => {
         assert.match(await page.locator('#token-once').textContent(), /will not be shown again/);
         await assertLabelled(page, 'the tokens page');
         await page.locator(`#tokens-table tr[data-state=active]`).first().waitFor();
+        await assertAccessible(page, 'the tokens page with a new token');
         await shot(page, '04-tokens-new-token', { mask: [field], maskColor: '#213343' });
         await page.getByRole('button', { name: 'Done, I have copied it' }).click();
         await field.waitFor({ state: 'detached' });
@@ -383,6 +435,7 @@ describe('a member', () => {
         const row = page.locator(`#sources-table tr[data-id="${state.sourceId}"]`);
         await row.waitFor();
         assert.match(await row.textContent(), /View only/);
+        await assertAccessible(page, 'the member’s list of data sources');
         await row.getByRole('link').click();
         await page.locator('#sharing').waitFor();
         assert.equal(await page.locator('#edit-source').count(), 0, 'no Edit for a member');
@@ -390,6 +443,7 @@ describe('a member', () => {
         assert.equal(await page.locator('#sharing [data-picker]').count(), 0, 'sharing is read-only');
         assert.ok(await page.locator('#view-only').isVisible());
         assert.equal(await page.locator('[data-odata-url]').inputValue(), state.odataUrl);
+        await assertAccessible(page, 'the member’s view of the data source');
         await shot(page, '06-member-detail');
         await page.goto(`${GW}/app/#/sources/${state.sourceId}/edit`);
         await page.getByText('Only the owner of this data source or a portal admin can change it.').waitFor();

@@ -14,6 +14,12 @@ let me = null;
 let ended = false;
 let flash = null; // a message for the next screen ("Data source saved")
 
+// the skip link moves the focus to the content; followed as a link, its "#main" would be taken for a route
+document.querySelector('.skip-link').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    main.focus();
+});
+
 /** Shows the screen that asks the user to open the app again from HubSpot; the session is gone. */
 function showReopen(detail) {
     ended = true;

@@ -111,7 +111,8 @@ export async function renderSourceDetail(view, params, ctx) {
                     h('span', { class: 'share-name' }, name),
                 );
                 if (current.canEdit) {
-                    const rm = h('button', { type: 'button', class: 'btn btn-small btn-danger', 'aria-label': `Stop sharing with ${name}` }, 'Remove');
+                    // the name starts with the visible "Remove", so speech input finds the button by what it shows
+                    const rm = h('button', { type: 'button', class: 'btn btn-small btn-danger', 'aria-label': `Remove the share with ${name}` }, 'Remove');
                     rm.addEventListener('click', () =>
                         saveShares(shares.filter((x) => !(x.kind === s.kind && String(x.id) === String(s.id))), `No longer shared with ${name}.`, null, rm));
                     li.append(rm);
