@@ -676,8 +676,9 @@ static void on_removed(void *data, PGresult *res, const char *err)
 
 static void remove_rows(api_req_t *r)
 {
-    const char *params[1] = {gw_api_int_param(r->req, r->portal_id)};
-    if (store_pg_query(gw.db, "SELECT table_name, removed FROM portal_remove($1::bigint)", 1, params, 0, on_removed, r) != 0)
+    const char *params[2] = {gw_api_int_param(r->req, r->portal_id), gw_api_int_param(r->req, r->user_id)};
+    if (store_pg_query(gw.db, "SELECT table_name, removed FROM portal_remove($1::bigint, $2::bigint)", 2, params, 0, on_removed,
+                       r) != 0)
         gw_api_send_err(r->req, 500, "InternalError", "out of memory");
 }
 

@@ -303,9 +303,10 @@ static int read_body(api_req_t *r, int partial)
 
 /* ---- create ---- */
 
-static const char insert_sql[] = "WITH d AS (INSERT INTO data_sources (portal_id, owner_user_id, name, definition) "
-                                 "VALUES ($1::bigint, $2::bigint, $4::text, $5::jsonb) RETURNING *) "
-                                 "SELECT " DS_COLUMNS " FROM d";
+static const char insert_sql[] =
+    "WITH " GW_API_ACTOR("$2") ", d AS (INSERT INTO data_sources (portal_id, owner_user_id, name, definition) "
+                               "SELECT $1::bigint, $2::bigint, $4::text, $5::jsonb FROM actor RETURNING *) "
+                               "SELECT " DS_COLUMNS " FROM d";
 
 static void on_inserted(void *data, PGresult *res, const char *err)
 {
@@ -336,9 +337,10 @@ void gw_api_datasource_create(api_req_t *r)
 /* ---- update ---- */
 
 static const char update_sql[] =
-    "WITH d AS (UPDATE data_sources d SET name = coalesce($5::text, d.name), definition = coalesce($6::jsonb, d.definition), "
-    "updated_at = now() WHERE d.id = $4::bigint AND d.portal_id = $1::bigint AND (d.owner_user_id = $2::bigint OR $3::boolean) "
-    "RETURNING *) SELECT " DS_COLUMNS " FROM d";
+    "WITH " GW_API_ACTOR("$2") ", d AS (UPDATE data_sources d SET name = coalesce($5::text, d.name), "
+                               "definition = coalesce($6::jsonb, d.definition), updated_at = now() FROM actor WHERE d.id = "
+                               "$4::bigint AND d.portal_id = $1::bigint AND (d.owner_user_id = $2::bigint OR $3::boolean) "
+                               "RETURNING *) SELECT " DS_COLUMNS " FROM d";
 
 static void on_updated(void *data, PGresult *res, const char *err)
 {
@@ -382,8 +384,9 @@ void gw_api_datasource_update(api_req_t *r)
 
 /* ---- delete ---- */
 
-static const char delete_sql[] = "DELETE FROM data_sources WHERE id = $4::bigint AND portal_id = $1::bigint "
-                                 "AND (owner_user_id = $2::bigint OR $3::boolean) RETURNING id";
+static const char delete_sql[] =
+    "WITH " GW_API_ACTOR("$2") " DELETE FROM data_sources USING actor WHERE id = $4::bigint "
+                               "AND portal_id = $1::bigint AND (owner_user_id = $2::bigint OR $3::boolean) RETURNING id";
 
 static void on_deleted(void *data, PGresult *res, const char *err)
 {
@@ -412,15 +415,17 @@ void gw_api_datasource_delete(api_req_t *r)
 
 /* ---- sharing ---- */
 
-static const char shares_sql[] = "WITH d AS (SELECT id FROM data_sources WHERE id = $4::bigint AND portal_id = $1::bigint "
-                                 "AND (owner_user_id = $2::bigint OR $3::boolean) FOR UPDATE), "
-                                 "want AS (SELECT * FROM unnest($5::text[], $6::bigint[]) AS w(kind, pid)), "
-                                 "del AS (DELETE FROM data_source_shares s USING d WHERE s.data_source_id = d.id AND NOT EXISTS "
-                                 "(SELECT 1 FROM want WHERE want.kind = s.principal_kind AND want.pid = s.principal_id)), "
-                                 "ins AS (INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) "
-                                 "SELECT $1::bigint, d.id, want.kind, want.pid FROM d, want ON CONFLICT DO NOTHING), "
-                                 "upd AS (UPDATE data_sources x SET updated_at = now() FROM d WHERE x.id = d.id) "
-                                 "SELECT id FROM d";
+static const char shares_sql[] =
+    "WITH " GW_API_ACTOR("$2") ", d AS (SELECT id FROM data_sources, actor WHERE id = $4::bigint "
+                               "AND portal_id = $1::bigint AND (owner_user_id = $2::bigint OR $3::boolean) "
+                               "FOR UPDATE OF data_sources), "
+                               "want AS (SELECT * FROM unnest($5::text[], $6::bigint[]) AS w(kind, pid)), "
+                               "del AS (DELETE FROM data_source_shares s USING d WHERE s.data_source_id = d.id AND NOT EXISTS "
+                               "(SELECT 1 FROM want WHERE want.kind = s.principal_kind AND want.pid = s.principal_id)), "
+                               "ins AS (INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) "
+                               "SELECT $1::bigint, d.id, want.kind, want.pid FROM d, want ON CONFLICT DO NOTHING), "
+                               "upd AS (UPDATE data_sources x SET updated_at = now() FROM d WHERE x.id = d.id) "
+                               "SELECT id FROM d";
 
 static void on_changed_then_get(void *data, PGresult *res, const char *err)
 {
@@ -525,16 +530,16 @@ void gw_api_datasource_share(api_req_t *r)
 
 /* ---- ownership ---- */
 
-static const char owner_sql[] =
-    "WITH d AS (SELECT id, owner_user_id FROM data_sources WHERE id = $4::bigint AND portal_id = $1::bigint "
-    "AND (owner_user_id = $2::bigint OR $3::boolean) FOR UPDATE), "
-    "u AS (UPDATE data_sources x SET owner_user_id = $5::bigint, updated_at = now() FROM d WHERE x.id = d.id), "
-    /* the previous owner keeps seeing it; the new owner needs no share */
-    "keep AS (INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) "
-    "SELECT $1::bigint, d.id, 'user', d.owner_user_id FROM d WHERE d.owner_user_id <> $5::bigint ON CONFLICT DO NOTHING), "
-    "drop AS (DELETE FROM data_source_shares s USING d WHERE s.data_source_id = d.id AND s.principal_kind = 'user' "
-    "AND s.principal_id = $5::bigint) "
-    "SELECT id FROM d";
+static const char owner_sql[] = "WITH " GW_API_ACTOR(
+    "$2") ", d AS (SELECT id, owner_user_id FROM data_sources, actor WHERE id = $4::bigint "
+          "AND portal_id = $1::bigint AND (owner_user_id = $2::bigint OR $3::boolean) FOR UPDATE OF data_sources), "
+          "u AS (UPDATE data_sources x SET owner_user_id = $5::bigint, updated_at = now() FROM d WHERE x.id = d.id), "
+          /* the previous owner keeps seeing it; the new owner needs no share */
+          "keep AS (INSERT INTO data_source_shares (portal_id, data_source_id, principal_kind, principal_id) "
+          "SELECT $1::bigint, d.id, 'user', d.owner_user_id FROM d WHERE d.owner_user_id <> $5::bigint ON CONFLICT DO NOTHING), "
+          "drop AS (DELETE FROM data_source_shares s USING d WHERE s.data_source_id = d.id AND s.principal_kind = 'user' "
+          "AND s.principal_id = $5::bigint) "
+          "SELECT id FROM d";
 
 static void on_new_owner(hs_call_t *call, void *data)
 {

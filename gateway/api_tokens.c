@@ -72,13 +72,14 @@ void gw_api_tokens_list(api_req_t *r)
 /* ---- mint ---- */
 
 /* stored only while the user has fewer than the cap of active tokens */
-static const char mint_sql[] =
-    "WITH t AS (INSERT INTO access_tokens (portal_id, owner_user_id, name, token_hash, display_prefix, expires_at) "
-    "SELECT $1::bigint, $2::bigint, $3::text, $4::bytea, $5::text, now() + make_interval(days => $6::int) "
-    "WHERE (SELECT count(*) FROM access_tokens WHERE portal_id = $1::bigint AND owner_user_id = $2::bigint "
-    "AND revoked_at IS NULL AND expires_at > now()) < $7::int "
-    "RETURNING *) "
-    "SELECT " TOKEN_COLUMNS " FROM t";
+static const char mint_sql[] = "WITH " GW_API_ACTOR(
+    "$2") ", t AS (INSERT INTO access_tokens (portal_id, owner_user_id, name, token_hash, display_prefix, "
+          "expires_at) SELECT $1::bigint, $2::bigint, $3::text, $4::bytea, $5::text, now() + make_interval(days => $6::int) FROM "
+          "actor "
+          "WHERE (SELECT count(*) FROM access_tokens WHERE portal_id = $1::bigint AND owner_user_id = $2::bigint "
+          "AND revoked_at IS NULL AND expires_at > now()) < $7::int "
+          "RETURNING *) "
+          "SELECT " TOKEN_COLUMNS " FROM t";
 
 static void on_minted(void *data, PGresult *res, const char *err)
 {
@@ -151,14 +152,16 @@ void gw_api_tokens_mint(api_req_t *r)
 /* ---- revoke ---- */
 
 /* the owner or a portal admin; revoking a revoked token changes nothing; gateways hear of it */
-static const char revoke_sql[] = "WITH t AS (SELECT id FROM access_tokens WHERE id = $1::bigint AND portal_id = $2::bigint "
-                                 "AND (owner_user_id = $3::bigint OR $4::boolean)), "
-                                 "u AS (UPDATE access_tokens a SET revoked_at = now(), revoked_by = $3::bigint FROM t "
-                                 "WHERE a.id = t.id AND a.revoked_at IS NULL RETURNING a.*), "
-                                 "n AS (SELECT pg_notify('token_revoked', id::text) FROM u) "
-                                 /* the statement's snapshot predates its own update: the updated row comes from u */
-                                 "SELECT " TOKEN_COLUMNS ", (SELECT count(*) FROM n) FROM (SELECT * FROM u UNION ALL "
-                                 "SELECT a.* FROM access_tokens a JOIN t ON a.id = t.id WHERE NOT EXISTS (SELECT 1 FROM u)) t";
+static const char revoke_sql[] =
+    "WITH " GW_API_ACTOR("$3") ", t AS (SELECT id FROM access_tokens, actor WHERE id = $1::bigint "
+                               "AND portal_id = $2::bigint "
+                               "AND (owner_user_id = $3::bigint OR $4::boolean)), "
+                               "u AS (UPDATE access_tokens a SET revoked_at = now(), revoked_by = $3::bigint FROM t "
+                               "WHERE a.id = t.id AND a.revoked_at IS NULL RETURNING a.*), "
+                               "n AS (SELECT pg_notify('token_revoked', id::text) FROM u) "
+                               /* the statement's snapshot predates its own update: the updated row comes from u */
+                               "SELECT " TOKEN_COLUMNS ", (SELECT count(*) FROM n) FROM (SELECT * FROM u UNION ALL "
+                               "SELECT a.* FROM access_tokens a JOIN t ON a.id = t.id WHERE NOT EXISTS (SELECT 1 FROM u)) t";
 
 static void on_revoked_token(void *data, PGresult *res, const char *err)
 {

@@ -31,6 +31,10 @@ static struct {
     uint64_t retry_ms;
     uint64_t written, dropped;
     int failing;
+    /* upkeep: expired tokens recorded, old rows pruned */
+    hs_tick_t upkeep;
+    unsigned upkeep_runs;
+    int upkeep_busy;
 } au;
 
 static void flush(void);
@@ -190,6 +194,31 @@ void gw_audit(int64_t portal_id, const char *event, const char *actor, int64_t u
         schedule(au.queued - au.nsending >= BATCH_EVENTS ? 0 : BATCH_DELAY_MS);
 }
 
+static void on_upkeep_done(void *data, PGresult *res, const char *err)
+{
+    if (res == NULL)
+        gw_log(GW_LOG_WARN, "audit", "%s failed: %s", (const char *)data, err);
+    else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+        gw_log(GW_LOG_INFO, "audit", "%s: %s", (const char *)data, PQgetvalue(res, 0, 0));
+    if (--au.upkeep_busy == 0)
+        hs_tick_schedule_in(gw.hsloop, &au.upkeep, (uint64_t)gw.config.audit_upkeep_interval * 1000);
+}
+
+/* Records tokens that expired, and once in a while removes rows past their portal's retention. */
+static void on_upkeep(hs_tick_t *tick)
+{
+    au.upkeep_busy = 1;
+    if (store_pg_query(gw.db, "SELECT audit_token_expiries()", 0, NULL, 0, on_upkeep_done, "expired tokens recorded") != 0)
+        --au.upkeep_busy;
+    if (au.upkeep_runs++ % 60 == 0) {
+        ++au.upkeep_busy;
+        if (store_pg_query(gw.db, "SELECT audit_prune()", 0, NULL, 0, on_upkeep_done, "audit rows past retention removed") != 0)
+            --au.upkeep_busy;
+    }
+    if (au.upkeep_busy == 0)
+        hs_tick_schedule_in(gw.hsloop, &au.upkeep, (uint64_t)gw.config.audit_upkeep_interval * 1000);
+}
+
 int gw_audit_start(void)
 {
     memset(&au, 0, sizeof(au));
@@ -197,6 +226,8 @@ int gw_audit_start(void)
     au.tick.cb = on_tick;
     au.retry_ms = RETRY_MIN_MS;
     au.cap_bytes = (size_t)gw.config.audit_spool_mb * 1024 * 1024;
+    au.upkeep.cb = on_upkeep;
+    hs_tick_schedule_in(gw.hsloop, &au.upkeep, 1000);
     au.on = 1;
     return 0;
 }
@@ -219,6 +250,7 @@ void gw_audit_stop(uint64_t ms)
         h2o_evloop_run(gw.evloop, 100);
     }
     hs_tick_cancel(gw.hsloop, &au.tick);
+    hs_tick_cancel(gw.hsloop, &au.upkeep);
     if (au.queued != 0)
         gw_log(GW_LOG_ERROR, "audit", "shutting down with %zu audit events unwritten: they are lost", au.queued);
     while (au.head != NULL) {

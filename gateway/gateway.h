@@ -32,6 +32,7 @@ typedef struct st_gw_config_t {
     unsigned token_cap;                /* active personal access tokens one user may hold */
     unsigned auth_cache_ttl;           /* seconds a token lookup is cached; 0: not at all */
     unsigned audit_spool_mb;           /* memory for audit events waiting for PostgreSQL */
+    unsigned audit_upkeep_interval;    /* seconds between looks for expired tokens (pruning: every 60th) */
     const char *client_id;
     const char *client_secret;
     const char *master_key_file;
@@ -63,6 +64,13 @@ typedef struct st_gw_t {
 } gw_t;
 
 extern gw_t gw;
+
+/**
+ * The first CTE of a statement that changes what the audit log records (store/migrations/008): sets who
+ * acts, HubSpot user `param` (e.g. "$2"), for the statement's transaction. The change must select FROM
+ * actor (or join it), so that it is set before the rows change.
+ */
+#define GW_API_ACTOR(param) "actor AS (SELECT set_config('hsod.actor', 'user:' || " param "::bigint, true) AS actor)"
 
 /** Adds a response header (the value is borrowed: a literal or in the request's pool). */
 void gw_add_header(h2o_req_t *req, const h2o_token_t *token, const char *value);

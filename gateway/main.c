@@ -54,6 +54,8 @@ static void usage(FILE *fp)
                 "                            (GATEWAY_AUTH_CACHE_TTL, default 30; 0: every request reads the database)\n"
                 "  --audit-spool-mb N        memory for audit events waiting for PostgreSQL, 1 to 4096 MiB\n"
                 "                            (GATEWAY_AUDIT_SPOOL_MB, default 64)\n"
+                "  --audit-upkeep S          seconds between looks for expired tokens to record, 1 to 3600; every 60th\n"
+                "                            look also prunes audit rows past retention (GATEWAY_AUDIT_UPKEEP, default 60)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
                 "  --page-size N             rows per response before @odata.nextLink (GATEWAY_PAGE_SIZE, default 10000)\n"
                 "  --hubspot-max-attempts N  tries of a HubSpot request failing with 5xx or on the network\n"
@@ -116,6 +118,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"frame-ancestors", required_argument, NULL, 'F'},
                                              {"auth-cache-ttl", required_argument, NULL, 'Y'},
                                              {"audit-spool-mb", required_argument, NULL, 'M'},
+                                             {"audit-upkeep", required_argument, NULL, 'K'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
@@ -127,6 +130,7 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     const char *frame_ancestors = env_or("GATEWAY_FRAME_ANCESTORS", "");
     const char *auth_cache_ttl = env_or("GATEWAY_AUTH_CACHE_TTL", "30");
     const char *audit_spool_mb = env_or("GATEWAY_AUDIT_SPOOL_MB", "64");
+    const char *audit_upkeep = env_or("GATEWAY_AUDIT_UPKEEP", "60");
     int ch;
 
     c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
@@ -186,6 +190,9 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'M':
             audit_spool_mb = optarg;
+            break;
+        case 'K':
+            audit_upkeep = optarg;
             break;
         case 'i':
             c->client_id = optarg;
@@ -275,6 +282,9 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     if (parse_range("--audit-spool-mb", audit_spool_mb, 1, 4096, &n) != 0)
         return -1;
     c->audit_spool_mb = (unsigned)n;
+    if (parse_range("--audit-upkeep", audit_upkeep, 1, 3600, &n) != 0)
+        return -1;
+    c->audit_upkeep_interval = (unsigned)n;
     if (strcmp(level, "error") == 0)
         gw_log_level = GW_LOG_ERROR;
     else if (strcmp(level, "warn") == 0)

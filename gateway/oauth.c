@@ -358,16 +358,16 @@ static void oauth_req_dispose(void *p)
 }
 
 /* one statement: the portal upserted (a re-install replaces the grant) and its installer made an admin */
-static const char install_sql[] =
-    "WITH up AS (INSERT INTO portals AS p "
-    "(id, hub_domain, scopes, installed_by_user_id, refresh_token_key_id, refresh_token_enc) "
-    "VALUES ($1::bigint, $2::text, string_to_array($3::text, ','), $4::bigint, $5::integer, $6::bytea) "
-    "ON CONFLICT (id) DO UPDATE SET hub_domain = COALESCE(EXCLUDED.hub_domain, p.hub_domain), scopes = EXCLUDED.scopes, "
-    "installed_by_user_id = EXCLUDED.installed_by_user_id, refresh_token_key_id = EXCLUDED.refresh_token_key_id, "
-    "refresh_token_enc = EXCLUDED.refresh_token_enc, needs_reauth = false, updated_at = now() "
-    "RETURNING id, (xmax = 0) AS created), "
-    "admin AS (INSERT INTO portal_admins (portal_id, user_id) SELECT id, $4::bigint FROM up ON CONFLICT DO NOTHING) "
-    "SELECT created FROM up";
+static const char install_sql[] = "WITH " GW_API_ACTOR(
+    "$4") ", up AS (INSERT INTO portals AS p "
+          "(id, hub_domain, scopes, installed_by_user_id, refresh_token_key_id, refresh_token_enc) "
+          "SELECT $1::bigint, $2::text, string_to_array($3::text, ','), $4::bigint, $5::integer, $6::bytea FROM actor "
+          "ON CONFLICT (id) DO UPDATE SET hub_domain = COALESCE(EXCLUDED.hub_domain, p.hub_domain), scopes = EXCLUDED.scopes, "
+          "installed_by_user_id = EXCLUDED.installed_by_user_id, refresh_token_key_id = EXCLUDED.refresh_token_key_id, "
+          "refresh_token_enc = EXCLUDED.refresh_token_enc, needs_reauth = false, updated_at = now() "
+          "RETURNING id, (xmax = 0) AS created), "
+          "admin AS (INSERT INTO portal_admins (portal_id, user_id) SELECT id, $4::bigint FROM up ON CONFLICT DO NOTHING) "
+          "SELECT created FROM up";
 
 static void on_stored(void *data, PGresult *res, const char *err)
 {

@@ -439,6 +439,11 @@ store_err_t store_admin_keys_rotate(PGconn *conn, const store_keyring_t *kr, sto
         goto out;
     }
     in_transaction = 1;
+    /* the audit log tells a rotation (the same grant sealed anew) from a re-install (migration 008) */
+    if (!exec_command(conn, "SET LOCAL hsod.key_rotation = 'on'")) {
+        result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
+        goto out;
+    }
     /* binary results: the id as an 8-byte integer, the blob as it is */
     rows = PQexecParams(conn, "SELECT id, refresh_token_enc FROM portals ORDER BY id FOR UPDATE", 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(rows) != PGRES_TUPLES_OK) {

@@ -142,5 +142,8 @@ int gw_ctl_cmd_datasource_show(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_token_mint(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_token_list(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_token_revoke(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_audit_verify(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_audit_prune(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_audit_retention(gw_ctl_t *ctl, int argc, char **argv);
 
 #endif

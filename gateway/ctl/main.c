@@ -1,6 +1,6 @@
 /*
  * gatewayctl: the operator's command line for the gateway's database: schema migrations, master
- * keys, portals, data sources and personal access tokens.
+ * keys, portals, data sources, personal access tokens and the audit log.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +30,9 @@ static const char usage_main[] =
     "  token list               list the personal access tokens of a portal\n"
     "  token revoke             revoke a personal access token\n"
     "  launch                   print a one-time link that opens the admin UI as a portal's user\n"
+    "  audit verify             check the audit log's hash chains for altered, moved or removed rows\n"
+    "  audit prune              remove the audit rows older than their portal's retention\n"
+    "  audit retention          set how many days a portal's audit log is kept\n"
     "\n"
     "'gatewayctl <command> --help' describes a command. Exit status: 0 success, 1 error, 2 usage error.\n" GLOBAL_OPTIONS;
 
@@ -92,8 +95,9 @@ static const gw_ctl_cmd_t commands[] = {
      "Uninstalls a portal. Its refresh token is opened and revoked at HubSpot (DELETE\n"
      "/oauth/v1/refresh-tokens/{token}; a token HubSpot no longer knows counts as revoked), then every\n"
      "row of the portal is deleted in one transaction: the rows of every table with a portal_id column\n"
-     "(data sources, shares, personal access tokens, admins, audit log, ...) and the portal itself. The\n"
-     "rows removed are printed per table. Its personal access tokens stop working at once.\n"
+     "(data sources, shares, personal access tokens, admins, ...) and the portal itself. The rows\n"
+     "removed are printed per table. Its personal access tokens stop working at once. Its audit log is\n"
+     "kept, and records the removal, until its retention ends (see 'audit prune').\n"
      "\n"
      "  --hub-id N               the HubSpot hub (portal) id\n"
      "  --force                  remove even when the token cannot be opened or HubSpot cannot revoke it\n"
@@ -173,6 +177,42 @@ static const gw_ctl_cmd_t commands[] = {
      "  --public-url URL         the gateway's public base URL (GATEWAY_PUBLIC_URL, default "
      "http://127.0.0.1:8080)\n" GLOBAL_OPTIONS,
      gw_ctl_cmd_launch},
+    {"audit verify",
+     "Usage: gatewayctl audit verify [--portal N]\n"
+     "\n"
+     "Checks the audit log: each portal's rows form a hash chain (every row holds the hash of the one\n"
+     "before it and a hash of its own contents), and every row's hash is recomputed here. Prints a line\n"
+     "per portal, 'portal N: R rows from seq A to B intact', or the problems found, each naming the rows:\n"
+     "a row altered or moved (its hash does not match its contents), a row that does not follow the one\n"
+     "before it (that one was replaced), rows missing inside the chain or at its end, rows outside the\n"
+     "chain, rows of a portal without a chain record. Then a summary. The rows are read in one\n"
+     "consistent snapshot, in batches, so the gateway may keep writing meanwhile and the log may be\n"
+     "of any size.\n"
+     "\n"
+     "Exit status: 0 when every chain is intact, 1 when a problem was found (or on an error).\n"
+     "\n"
+     "  --portal N               only the chain of this portal (hub id)\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_audit_verify},
+    {"audit prune",
+     "Usage: gatewayctl audit prune [--portal N]\n"
+     "\n"
+     "Removes the oldest audit rows of every portal (or of one) that are older than the portal's retention\n"
+     "(90 days unless 'audit retention' set another): the longest run from the start of the chain whose\n"
+     "rows are all that old, so that what remains is one unbroken chain. The hash of the last row removed\n"
+     "is kept as the chain's new anchor, so 'audit verify' still checks what remains. Prints how many rows\n"
+     "were removed. Running gateways do the same about once an hour (see --audit-upkeep).\n"
+     "\n"
+     "  --portal N               only the log of this portal (hub id)\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_audit_prune},
+    {"audit retention",
+     "Usage: gatewayctl audit retention --portal N --days DAYS\n"
+     "\n"
+     "Sets how many days the audit log of a portal is kept before 'audit prune' removes it (90 by\n"
+     "default), and prints it. The portal need not be installed: its log outlives an uninstall.\n"
+     "\n"
+     "  --portal N               the portal (hub id)\n"
+     "  --days DAYS              1 to 3650\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_audit_retention},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -183,6 +183,17 @@ PGconn *gw_ctl_connect(const gw_ctl_t *ctl)
         PQfinish(conn);
         return NULL;
     }
+    {
+        /* the audit log records what this tool changes as the operator's (store/migrations/008) */
+        PGresult *res = PQexec(conn, "SELECT set_config('hsod.actor', 'operator', false)");
+        int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        PQclear(res);
+        if (!ok) {
+            gw_ctl_fail("cannot set up the database session: %s", PQerrorMessage(conn));
+            PQfinish(conn);
+            return NULL;
+        }
+    }
     return conn;
 }
 

@@ -201,7 +201,9 @@ stop_gateway
 start_gateway "$SIM_URL"
 st=$(http GET "$GW_URL/odata/$DS/contacts" -H "Authorization: Bearer $TOKEN")
 t_is "$st" 200 "the portal's feed works before the uninstall"
-tables=$(sql "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'portal_id' ORDER BY 1")
+# the audit tables outlive an uninstall, which they record (their retention removes them)
+tables=$(sql "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'portal_id'
+              AND table_name NOT LIKE 'audit\_%' ORDER BY 1")
 rows_of() { # rows_of PORTAL: the portal's row count in every table with a portal_id column, and in portals
     local t
     for t in $tables; do echo "$t $(sql "SELECT count(*) FROM \"$t\" WHERE portal_id = $1")"; done
@@ -214,6 +216,8 @@ t_is "$st $(jq -c '[.portalId, .revokedAtHubSpot, .removed.portals, .removed.dat
 st=$(http GET "$SIM_URL/oauth/v1/refresh-tokens/$RT")
 t_is "$st" 404 "HubSpot no longer knows the portal's refresh token"
 t_is "$(rows_of "$HUB" | awk '$2 != 0' | wc -l)" 0 "no row of the portal is left in any table with a portal_id column, nor in portals"
+t_is "$(sql "SELECT actor || ' ' || (detail->'removed'->>'data_sources') FROM audit_log WHERE portal_id = $HUB AND event = 'portal.uninstalled'")" \
+    "user:1 1" "the portal's audit log records the uninstall, by whom, and what was removed"
 t_is "$(rows_of "$OTHER")" "$other_before" "the other portal's rows are all still there"
 st=$(http GET "$GW_URL/odata/$DS/contacts" -H "Authorization: Bearer $TOKEN")
 t_is "$st" 401 "the portal's personal access token no longer works"
