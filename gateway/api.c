@@ -899,6 +899,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         r->target_name = h2o_strdup(&req->pool, name, n).base;
         return method_is(req, "GET") ? with_session(req, r, gw_api_object_properties) : not_allowed(req, "GET");
     }
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/audit")))
+        return method_is(req, "GET") ? with_session(req, r, gw_api_audit_list) : not_allowed(req, "GET");
+    if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/audit/export")))
+        return method_is(req, "GET") ? with_session(req, r, gw_api_audit_export) : not_allowed(req, "GET");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/users")))
         return method_is(req, "GET") ? with_session(req, r, gw_api_users_list) : not_allowed(req, "GET");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/teams")))

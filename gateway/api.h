@@ -106,6 +106,31 @@ void gw_api_datasource_delete(api_req_t *r);
 void gw_api_datasource_share(api_req_t *r);
 void gw_api_datasource_transfer(api_req_t *r);
 
+/* reading a portal's audit log (api_audit.c), for its admins and for support staff (staff.c) */
+typedef struct st_gw_audit_read_t {
+    h2o_req_t *req;
+    int64_t portal_id;
+    const char *from, *to;          /* RFC 3339, checked; NULL: open */
+    const char *events;             /* LIKE patterns as a PostgreSQL array literal; NULL: every event */
+    int64_t user_id, ds_id, before; /* 0: any */
+    int limit;
+    struct st_export_t *export;
+} gw_audit_read_t;
+
+/**
+ * Reads the filters from the query string (from, to, event, userId, dataSourceId, and with `paged`
+ * before and limit) into *rd; answers 400 and returns -1 when one is malformed or unknown.
+ */
+int gw_audit_read_parse(h2o_req_t *req, int64_t portal_id, int paged, gw_audit_read_t *rd);
+/** The filters as a JSON object, for the record of a staff read. */
+json_t *gw_audit_read_filters(const gw_audit_read_t *rd);
+/** Answers a page: {"value":[...],"nextBefore"}; `rd` must live in the request's pool. */
+void gw_audit_read_list(gw_audit_read_t *rd);
+/** Streams every matching row as CSV; `rd` must live in the request's pool. */
+void gw_audit_read_export(gw_audit_read_t *rd);
+void gw_api_audit_list(api_req_t *r);
+void gw_api_audit_export(api_req_t *r);
+
 /* personal access tokens (api_tokens.c); each runs with the session read */
 void gw_api_tokens_list(api_req_t *r);
 void gw_api_tokens_mint(api_req_t *r);

@@ -84,6 +84,8 @@ const char *gw_public_base(h2o_req_t *req);
 char *gw_grant_open(int64_t portal_id, const char *enc, store_err_t *err, uint32_t *key_id);
 /** Wipes and frees a refresh token (NULL is ignored). */
 void gw_grant_free(char *refresh_token);
+/** Percent-decodes s[0..len) into the pool ('+' stays a plus, as OData's ABNF has it); NULL when malformed or a NUL. */
+char *gw_url_decode(h2o_mem_pool_t *pool, const char *s, size_t len);
 /** The reason phrase of an HTTP status. */
 const char *gw_reason_of(int status);
 /** Registers the /odata/ handler on the host configuration. */

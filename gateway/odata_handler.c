@@ -748,8 +748,7 @@ static int hexval(int c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Percent-decodes into the pool ('+' stays a plus, as OData's ABNF has it); NULL when malformed. */
-static char *url_decode(h2o_mem_pool_t *pool, const char *s, size_t len)
+char *gw_url_decode(h2o_mem_pool_t *pool, const char *s, size_t len)
 {
     char *out = h2o_mem_alloc_pool(pool, len + 1), *o = out;
     for (size_t i = 0; i < len; ++i) {
@@ -899,8 +898,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
                 q = pe + 1;
                 continue;
             }
-            if ((key = url_decode(&req->pool, q, ke - q)) == NULL ||
-                (val = url_decode(&req->pool, eq != NULL ? eq + 1 : pe, eq != NULL ? pe - eq - 1 : 0)) == NULL) {
+            if ((key = gw_url_decode(&req->pool, q, ke - q)) == NULL ||
+                (val = gw_url_decode(&req->pool, eq != NULL ? eq + 1 : pe, eq != NULL ? pe - eq - 1 : 0)) == NULL) {
                 gw_send_error(req, 400, "BadRequest", "a query parameter is not correctly percent-encoded");
                 return 0;
             }
