@@ -113,6 +113,12 @@ void gw_app_dispose(void);
  * that is not https://host[:port] or an http:// loopback origin.
  */
 char *gw_app_frame_ancestors(const char *list, char *err, size_t errsz);
+/** Registers the support staff's API under /staff/api/ (gateway/staff.c); -1 when out of memory. */
+int gw_staff_register(h2o_hostconf_t *hostconf);
+/** Starts handing staff login checks between their threads and the loop. */
+void gw_staff_start(h2o_evloop_t *loop);
+/** Waits (briefly) for login checks still running, then stops. */
+void gw_staff_stop(void);
 /** Registers /oauth/install and /oauth/callback (the app's install in a HubSpot portal). */
 void gw_oauth_register(h2o_hostconf_t *hostconf);
 /**

@@ -502,11 +502,16 @@ int main(int argc, char **argv)
     gw_odata_register(hostconf);
     gw_oauth_register(hostconf);
     gw_api_register(hostconf);
+    if (gw_staff_register(hostconf) != 0) {
+        gw_log(GW_LOG_ERROR, "config", "out of memory");
+        return 1;
+    }
     gw_app_register(hostconf);
     pathconf = h2o_config_register_path(hostconf, "/", 0);
     h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = not_found;
 
     gw.evloop = h2o_evloop_create();
+    gw_staff_start(gw.evloop);
     h2o_context_init(&gw.ctx, gw.evloop, &gw.globalconf);
     gw.accept_ctx.ctx = &gw.ctx;
     gw.accept_ctx.hosts = gw.globalconf.hosts;
@@ -557,6 +562,7 @@ int main(int argc, char **argv)
     gw_log(GW_LOG_INFO, "server", "shutting down");
     h2o_socket_read_stop(listener);
     h2o_socket_close(listener);
+    gw_staff_stop();
     gw_auth_cache_stop();
     gw_audit_stop(5000);
     store_pg_destroy(gw.db);

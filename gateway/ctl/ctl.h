@@ -145,5 +145,9 @@ int gw_ctl_cmd_token_revoke(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_audit_verify(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_audit_prune(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_audit_retention(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_staff_add(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_staff_list(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_staff_disable(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_staff_totp(gw_ctl_t *ctl, int argc, char **argv);
 
 #endif

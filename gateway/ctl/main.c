@@ -1,6 +1,6 @@
 /*
  * gatewayctl: the operator's command line for the gateway's database: schema migrations, master
- * keys, portals, data sources, personal access tokens and the audit log.
+ * keys, portals, data sources, personal access tokens, the audit log and support staff accounts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +33,10 @@ static const char usage_main[] =
     "  audit verify             check the audit log's hash chains for altered, moved or removed rows\n"
     "  audit prune              remove the audit rows older than their portal's retention\n"
     "  audit retention          set how many days a portal's audit log is kept\n"
+    "  staff add                create a support staff account (TOTP secret shown once), or reset one\n"
+    "  staff list               list the support staff accounts\n"
+    "  staff disable            disable a support staff account and end its sessions\n"
+    "  staff totp               print the current TOTP code of a base32 secret (for checks and tests)\n"
     "\n"
     "'gatewayctl <command> --help' describes a command. Exit status: 0 success, 1 error, 2 usage error.\n" GLOBAL_OPTIONS;
 
@@ -213,6 +217,51 @@ static const gw_ctl_cmd_t commands[] = {
      "  --portal N               the portal (hub id)\n"
      "  --days DAYS              1 to 3650\n" GLOBAL_OPTIONS,
      gw_ctl_cmd_audit_retention},
+    {"staff add",
+     "Usage: gatewayctl staff add --login LOGIN [--reset]\n"
+     "\n"
+     "Creates an account for a member of the support staff, who reads portals' audit logs through the\n"
+     "staff view and signs in with a password and a TOTP code. The password is read from standard input\n"
+     "(one line; not echoed on a terminal, where it is asked twice), 12 to 1024 bytes; only its scrypt\n"
+     "hash is stored. A new random TOTP secret is made and stored sealed with the newest master key, and\n"
+     "printed once, as the lines 'TOTP secret: <base32>' and 'TOTP URI: otpauth://totp/...' (for an\n"
+     "authenticator app; a QR code of the URI does the same): it cannot be shown again.\n"
+     "\n"
+     "A login that exists is refused, unless --reset is given: then the account gets the new password and\n"
+     "a new TOTP secret, its failed logins and lock are cleared and its sessions end. A disabled account\n"
+     "stays disabled.\n"
+     "\n"
+     "  --login LOGIN            1 to 64 characters: a-z, 0-9, '.', '_', '-', starting with a letter or digit\n"
+     "  --reset                  replace the password and TOTP secret of an existing account\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_staff_add},
+    {"staff list",
+     "Usage: gatewayctl staff list [--json]\n"
+     "\n"
+     "Lists the support staff accounts: login, status (active or disabled), when it was created and\n"
+     "disabled, until when it is locked after failed logins, the failed logins in a row, and its sessions\n"
+     "not yet expired. Never a password hash or a TOTP secret.\n"
+     "\n"
+     "  --json                   print a JSON array instead of a table\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_staff_list},
+    {"staff disable",
+     "Usage: gatewayctl staff disable --login LOGIN\n"
+     "\n"
+     "Disables a support staff account: it can no longer sign in, and its sessions end at once. Disabling\n"
+     "a disabled account keeps its first disabling time and ends any sessions left.\n"
+     "\n"
+     "  --login LOGIN            the staff login\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_staff_disable},
+    {"staff totp",
+     "Usage: gatewayctl staff totp --secret BASE32|- [--at UNIXTIME]\n"
+     "\n"
+     "Prints the 6-digit TOTP code (RFC 6238: HMAC-SHA1, 30-second steps) of a base32 secret at the\n"
+     "current time or at UNIXTIME. A helper for checking an authenticator app against the secret that\n"
+     "'staff add' printed, and for tests; it reads nothing from the database. With '--secret -' the secret\n"
+     "is read from standard input, so it does not show in the process list.\n"
+     "\n"
+     "  --secret BASE32          the secret as 'staff add' printed it (either case; '=' padding optional)\n"
+     "  --at UNIXTIME            the time, in seconds since 1970 (default: now)\n",
+     gw_ctl_cmd_staff_totp},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
