@@ -2,26 +2,26 @@
 #include <stdio.h>
 #include <time.h>
 #include "gateway/gateway.h"
+#include "gateway/scrub.h"
 
 gw_log_level_t gw_log_level = GW_LOG_INFO;
 
 void gw_log_write(gw_log_level_t level, const char *module, const char *fmt, ...)
 {
     static const char *const names[] = {"error", "warn", "info", "debug"};
-    char line[2048], ts[32];
+    char msg[2048], clean[2048], ts[32];
     struct timespec now;
     struct tm tm;
     va_list ap;
-    int n;
 
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-    n = snprintf(line, sizeof(line), "%s.%03ldZ %s [%s] ", ts, now.tv_nsec / 1000000, names[level], module);
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof(line))
-        vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* whatever a caller passed, no e-mail address, token or credential reaches the log */
+    gw_scrub(msg, gw.config.api_key_param, clean, sizeof(clean));
     /* one write per line so lines of concurrent processes do not interleave */
-    fprintf(stderr, "%s\n", line);
+    fprintf(stderr, "%s.%03ldZ %s [%s] %s\n", ts, now.tv_nsec / 1000000, names[level], module, clean);
 }

@@ -29,6 +29,20 @@ last=${tok: -1}
 st=$(http GET "$GW_URL/odata/$DS/contacts?\$skiptoken=${tok%?}$flip" -H "Authorization: Bearer $TOKEN")
 t_is "$st" 400 "a tampered \$skiptoken: 400"
 
+# requests whose query options hold record values: their audit rows must mask them
+email=$(curl -s "$GW_TEST_SIM_URL/__sim/records/contacts" | jq -r '.properties.email // empty' | sed -n 5p)
+domain=$(curl -s "$GW_TEST_SIM_URL/__sim/records/companies" | jq -r '.properties.domain // empty' | sed -n 5p)
+st=$(http GET "$GW_URL/odata/$DS/contacts?\$filter=email%20eq%20'$email'" -H "Authorization: Bearer $TOKEN")
+t_is "$st $(jq '.value | length' "$T_DIR/b")" "200 1" "a filter on a contact's e-mail address"
+st=$(http GET "$GW_URL/odata/$DS/companies?\$filter=contains(domain,'$domain')&\$select=domain" -H "Authorization: Bearer $TOKEN")
+t_is "$st" 200 "a filter on a company's domain"
+st=$(http GET "$GW_URL/odata/$DS/contacts?\$filter=email%20eq%20$email" -H "Authorization: Bearer $TOKEN")
+t_is "$st" 501 "an unquoted e-mail address in a filter (read as a parameter alias: 501)"
+for i in $(seq 100); do
+    [ "$(curl -s "$GW_URL/healthz" | jq .audit.queued)" = 0 ] && break
+    sleep 0.1
+done
+
 # the database and the gateway's log hold no token and no refresh token
 pg_dump -h "$GW_TEST_PGDIR/run" -U gateway "$T_DB" >"$T_DIR/dump.sql"
 [ -s "$T_DIR/dump.sql" ]; t_ok $? "database dumped"
@@ -38,9 +52,16 @@ hash=$(printf '%s' "$TOKEN" | sha256sum | cut -c1-64)
 grep -q "$hash" "$T_DIR/dump.sql"; t_ok $? "the database holds the token's SHA-256"
 ! grep -qF "$TOKEN" "$T_DIR/gateway.log"; t_ok $? "the gateway's log holds no token"
 ! grep -qF "$GW_TEST_SIM_REFRESH" "$T_DIR/gateway.log"; t_ok $? "the gateway's log holds no refresh token"
-# a sample of distinctive record values (e-mail addresses) appears nowhere
-curl -s "$GW_TEST_SIM_URL/__sim/records/contacts" | head -n 2000 | jq -r '.properties.email // empty' >"$T_DIR/emails"
-[ "$(wc -l <"$T_DIR/emails")" -gt 1000 ]; t_ok $? "sampled $(wc -l <"$T_DIR/emails") e-mail addresses"
-! grep -qF -f "$T_DIR/emails" "$T_DIR/dump.sql" "$T_DIR/gateway.log"; t_ok $? "no sampled record value in the database or the log"
+t_ok "$([ "$(sql "SELECT count(*) FROM audit_log WHERE event = 'feed.request'")" -ge 8 ] && echo 0 || echo 1)" \
+    "the dump holds the feed requests' audit rows"
+# a sample of distinctive record values (e-mail addresses, company domains, deal names) appears nowhere
+{
+    curl -s "$GW_TEST_SIM_URL/__sim/records/contacts" | head -n 2000 | jq -r '.properties.email // empty'
+    curl -s "$GW_TEST_SIM_URL/__sim/records/companies" | head -n 1000 | jq -r '.properties.domain // empty'
+    curl -s "$GW_TEST_SIM_URL/__sim/records/deals" | head -n 1000 | jq -r '.properties.dealname // empty' | grep -E '#[0-9]+$'
+} | awk 'length($0) >= 8' | sort -u >"$T_DIR/values"
+[ "$(wc -l <"$T_DIR/values")" -gt 3000 ]; t_ok $? "sampled $(wc -l <"$T_DIR/values") distinctive record values"
+grep -qF "$email" "$T_DIR/values" && grep -qF "$domain" "$T_DIR/values"; t_ok $? "among them the ones filtered on"
+! grep -qF -f "$T_DIR/values" "$T_DIR/dump.sql" "$T_DIR/gateway.log"; t_ok $? "no sampled record value in the database or the log"
 
 t_done
