@@ -45,6 +45,8 @@ trap 'exit 130' INT TERM
 gw_pg_start "$PGDIR"
 gw_pg_createdb "$PGDIR" gateway
 export GATEWAY_DATABASE_URL="host=$PGDIR/run user=gateway dbname=gateway"
+# audit events wait here when PostgreSQL cannot take them and the memory spool is full
+export GATEWAY_AUDIT_SPOOL_FILE=${GATEWAY_AUDIT_SPOOL_FILE:-$VAR/audit-spool.jsonl}
 if [ -z "${GATEWAY_MASTER_KEY:-}" ] && [ -z "${GATEWAY_MASTER_KEY_FILE:-}" ]; then
     export GATEWAY_MASTER_KEY_FILE="$VAR/master.key"
     [ -s "$GATEWAY_MASTER_KEY_FILE" ] || (umask 077 && "$ROOT/build/gatewayctl" keys generate --out "$GATEWAY_MASTER_KEY_FILE" >/dev/null)

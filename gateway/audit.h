@@ -17,6 +17,7 @@ typedef struct st_gw_audit_stats_t {
     uint64_t written;    /* events PostgreSQL has taken */
     uint64_t dropped;    /* events lost because the spool was full */
     int failing;         /* the last write failed */
+    size_t file_bytes;   /* events waiting in the spool file */
 } gw_audit_stats_t;
 
 /** Starts the writer on gw.evloop with gw.config; returns -1 when out of memory. */

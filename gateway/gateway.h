@@ -32,6 +32,8 @@ typedef struct st_gw_config_t {
     unsigned token_cap;                /* active personal access tokens one user may hold */
     unsigned auth_cache_ttl;           /* seconds a token lookup is cached; 0: not at all */
     unsigned audit_spool_mb;           /* memory for audit events waiting for PostgreSQL */
+    const char *audit_spool_file;      /* where they go when memory is full; NULL: nowhere (they are dropped) */
+    unsigned audit_spool_file_mb;      /* the most that file holds */
     unsigned audit_upkeep_interval;    /* seconds between looks for expired tokens (pruning: every 60th) */
     const char *client_id;
     const char *client_secret;

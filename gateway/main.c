@@ -52,8 +52,12 @@ static void usage(FILE *fp)
                 "                            (GATEWAY_FRAME_ANCESTORS)\n"
                 "  --auth-cache-ttl S        seconds a token lookup is cached, 0 to 300; changes evict it at once\n"
                 "                            (GATEWAY_AUTH_CACHE_TTL, default 30; 0: every request reads the database)\n"
-                "  --audit-spool-mb N        memory for audit events waiting for PostgreSQL, 1 to 4096 MiB\n"
+                "  --audit-spool-mb N        memory for audit events waiting for PostgreSQL, 0 to 4096 MiB\n"
                 "                            (GATEWAY_AUDIT_SPOOL_MB, default 64)\n"
+                "  --audit-spool-file PATH   where audit events go when the memory spool is full, written when PostgreSQL\n"
+                "                            takes them again, also after a restart (GATEWAY_AUDIT_SPOOL_FILE; none: dropped)\n"
+                "  --audit-spool-file-mb N   the most the spool file holds, 1 to 1048576 MiB (GATEWAY_AUDIT_SPOOL_FILE_MB,\n"
+                "                            default 1024)\n"
                 "  --audit-upkeep S          seconds between looks for expired tokens to record, 1 to 3600; every 60th\n"
                 "                            look also prunes audit rows past retention (GATEWAY_AUDIT_UPKEEP, default 60)\n"
                 "  --api-key-param NAME      query parameter that may carry the token (GATEWAY_API_KEY_PARAM, default api_key)\n"
@@ -119,6 +123,8 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
                                              {"auth-cache-ttl", required_argument, NULL, 'Y'},
                                              {"audit-spool-mb", required_argument, NULL, 'M'},
                                              {"audit-upkeep", required_argument, NULL, 'K'},
+                                             {"audit-spool-file", required_argument, NULL, 'G'},
+                                             {"audit-spool-file-mb", required_argument, NULL, 'H'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *page_size = env_or("GATEWAY_PAGE_SIZE", "10000"), *level = env_or("GATEWAY_LOG_LEVEL", "info");
@@ -131,10 +137,12 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     const char *auth_cache_ttl = env_or("GATEWAY_AUTH_CACHE_TTL", "30");
     const char *audit_spool_mb = env_or("GATEWAY_AUDIT_SPOOL_MB", "64");
     const char *audit_upkeep = env_or("GATEWAY_AUDIT_UPKEEP", "60");
+    const char *audit_spool_file_mb = env_or("GATEWAY_AUDIT_SPOOL_FILE_MB", "1024");
     int ch;
 
     c->listen = env_or("GATEWAY_LISTEN", "127.0.0.1:8080");
     c->database = env_or("GATEWAY_DATABASE_URL", "");
+    c->audit_spool_file = env_or("GATEWAY_AUDIT_SPOOL_FILE", NULL);
     c->hubspot_base_url = env_or("GATEWAY_HUBSPOT_BASE_URL", "https://api.hubapi.com");
     c->hubspot_auth_url = env_or("GATEWAY_HUBSPOT_AUTH_URL", "https://app.hubspot.com");
     c->oauth_scopes = env_or("GATEWAY_OAUTH_SCOPES", "oauth crm.objects.contacts.read crm.objects.companies.read "
@@ -193,6 +201,12 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
             break;
         case 'K':
             audit_upkeep = optarg;
+            break;
+        case 'G':
+            c->audit_spool_file = optarg;
+            break;
+        case 'H':
+            audit_spool_file_mb = optarg;
             break;
         case 'i':
             c->client_id = optarg;
@@ -279,9 +293,18 @@ static int parse_config(int argc, char **argv, gw_config_t *c)
     if (parse_range("--auth-cache-ttl", auth_cache_ttl, 0, 300, &n) != 0)
         return -1;
     c->auth_cache_ttl = (unsigned)n;
-    if (parse_range("--audit-spool-mb", audit_spool_mb, 1, 4096, &n) != 0)
+    if (parse_range("--audit-spool-mb", audit_spool_mb, 0, 4096, &n) != 0)
         return -1;
     c->audit_spool_mb = (unsigned)n;
+    if (c->audit_spool_file != NULL && c->audit_spool_file[0] == '\0')
+        c->audit_spool_file = NULL;
+    if (n == 0 && c->audit_spool_file == NULL) {
+        fprintf(stderr, "odata-gateway: --audit-spool-mb 0 needs --audit-spool-file\n");
+        return -1;
+    }
+    if (parse_range("--audit-spool-file-mb", audit_spool_file_mb, 1, 1048576, &n) != 0)
+        return -1;
+    c->audit_spool_file_mb = (unsigned)n;
     if (parse_range("--audit-upkeep", audit_upkeep, 1, 3600, &n) != 0)
         return -1;
     c->audit_upkeep_interval = (unsigned)n;
@@ -383,9 +406,9 @@ static int health(h2o_handler_t *self, h2o_req_t *req)
     n = snprintf(body, 512,
                  "{\"status\":\"ok\",\"authCache\":{\"listening\":%s,\"entries\":%zu,\"hits\":%" PRIu64 ",\"misses\":%" PRIu64
                  ",\"evictions\":%" PRIu64 "},\"audit\":{\"queued\":%zu,\"queuedBytes\":%zu,\"written\":%" PRIu64
-                 ",\"dropped\":%" PRIu64 ",\"failing\":%s}}",
+                 ",\"dropped\":%" PRIu64 ",\"failing\":%s,\"fileBytes\":%zu}}",
                  st.listening ? "true" : "false", st.entries, st.hits, st.misses, st.evictions, au.queued, au.queued_bytes,
-                 au.written, au.dropped, au.failing ? "true" : "false");
+                 au.written, au.dropped, au.failing ? "true" : "false", au.file_bytes);
     req->res.status = 200;
     req->res.reason = "OK";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/json"));

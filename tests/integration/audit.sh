@@ -133,6 +133,45 @@ done
 t_is "$(curl -s "$GW_URL/healthz" | jq -c "[.audit.failing, .audit.queued, .audit.written - $written >= 3]")" "[false,0,true]" \
     "once PostgreSQL takes them again they are written"
 
+# ---- the spool file: events wait there when memory is full, and outlive a restart ----
+start_spool_gateway() {
+    "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
+        --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" --hubspot-rate-limit 0 \
+        --hubspot-search-rate 0 --audit-spool-mb 0 --audit-spool-file "$T_DIR/spool" \
+        >"$T_DIR/gateway-spool.out" 2>>"$T_DIR/gateway-spool.log" &
+    SPOOL_PID=$!
+    GW_SPOOL=$(gw_wait_line "$T_DIR/gateway-spool.out" '^odata-gateway listening' | sed 's/.*listening on //')
+}
+spool_health() { curl -s "$GW_SPOOL/healthz" | jq -c "$1"; }
+start_spool_gateway
+sql "ALTER FUNCTION audit_append(jsonb) RENAME TO audit_append_away" >/dev/null
+for i in 1 2 3 4 5; do http GET "$GW_SPOOL/odata/$DS/" -H "Authorization: Bearer $TOKEN" -A "spool-test/$i" >/dev/null; done
+for i in $(seq 100); do
+    [ "$(spool_health .audit.failing)" = true ] && break
+    sleep 0.1
+done
+t_is "$(spool_health '[.audit.queued, .audit.fileBytes > 0, .audit.dropped]') $(wc -l <"$T_DIR/spool")" "[0,true,0] 5" \
+    "with no memory spool, the events wait in the spool file, one line each"
+t_is "$(grep -c 'correct\|@' "$T_DIR/spool")" 0 "the file holds metadata only"
+kill "$SPOOL_PID"
+wait "$SPOOL_PID"
+t_is "$? $(wc -l <"$T_DIR/spool")" "0 5" "the gateway stops with the events still in the file"
+sql "ALTER FUNCTION audit_append_away(jsonb) RENAME TO audit_append" >/dev/null
+start_spool_gateway
+for i in $(seq 100); do
+    [ "$(spool_health .audit.fileBytes)" = 0 ] && break
+    sleep 0.1
+done
+t_is "$(spool_health '[.audit.fileBytes, .audit.written]') $(wc -c <"$T_DIR/spool") $(tr -d ' ' <"$T_DIR/spool.offset")" "[0,5] 0 0" \
+    "started again, it writes them, then empties the file"
+t_is "$(sql "SELECT string_agg(detail->>'userAgent', ',' ORDER BY seq) FROM audit_log WHERE portal_id = $PORTAL AND detail->>'userAgent' LIKE 'spool-test/%'")" \
+    "spool-test/1,spool-test/2,spool-test/3,spool-test/4,spool-test/5" "each event once, in order"
+kill "$SPOOL_PID"
+wait "$SPOOL_PID"
+t_is "$?" 0 "and stops cleanly"
+grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR/gateway-spool.log" | head -20 | sed 's/^/# /'
+t_is "$(grep -cE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR/gateway-spool.log")" 0 "no sanitizer report from it"
+
 # ---- changes, recorded in the transaction that makes them, with who made them ----
 session() { # session USER: a session token for USER of the sandbox portal
     local out
