@@ -1,15 +1,23 @@
 /*
  * The connector's web UI: the static files of gateway/app/, embedded in the binary at build time
- * (gateway/app_embed.cmake writes them into app_files.c), served under /app/.
+ * (gateway/app_embed.cmake writes them into app_files.c), served under /app/, and the support staff's
+ * page (the files of gateway/app/staff/) under /staff/.
  *
- *   GET/HEAD /app/          index.html
- *   GET/HEAD /app/<file>    a file of the UI; anything else is 404
- *   /app                    301 to /app/
+ *   GET/HEAD /app/            index.html
+ *   GET/HEAD /app/<file>      a file of the UI (not one of staff/); anything else is 404
+ *   /app                      301 to /app/
+ *   GET/HEAD /staff/          staff/index.html
+ *   GET/HEAD /staff/<file>    a file of gateway/app/staff/; the page takes the shared ones (app.css,
+ *                             js/...) from /app/
+ *   /staff                    301 to /staff/
  *
- * The UI is opened inside HubSpot's iframe modal, so the Content-Security-Policy lets HubSpot's app
- * origins (and the ones given with --frame-ancestors) frame it, and nothing else. Every answer carries
- * an ETag (the file's SHA-256, cut short; "-gzip" added for the gzipped representation of text) and is
- * revalidated on each use: the file names carry no version, and a 304 costs one small round trip.
+ * /staff/api/ is the staff API's (gateway/staff.c), never answered here.
+ *
+ * The UI is opened inside HubSpot's iframe modal, so its Content-Security-Policy lets HubSpot's app
+ * origins (and the ones given with --frame-ancestors) frame it, and nothing else. The staff page is
+ * opened on its own and may be framed by nobody. Every answer carries an ETag (the file's SHA-256, cut
+ * short; "-gzip" added for the gzipped representation of text) and is revalidated on each use: the file
+ * names carry no version, and a 304 costs one small round trip.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -23,7 +31,25 @@
 
 /* the origins of HubSpot's app (its US and EU data centres), always allowed to frame the UI */
 static const char hubspot_origins[] = "https://app.hubspot.com https://app-eu1.hubspot.com";
-static char *csp; /* built once by gw_app_register */
+static const char policy[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+                             "base-uri 'none'; form-action 'none'; frame-ancestors ";
+#define STAFF_DIR "staff/"
+#define STAFF_API "/staff/api"
+
+/* one place the files are served from: its address, its folder in gateway/app/ and its policy */
+typedef struct st_app_site_t {
+    const char *mount; /* "/app": the site is mount + "/" */
+    const char *dir;   /* the site's files, relative to gateway/app/: "" (all but staff/) or "staff/" */
+    char *csp;         /* built by gw_app_register */
+    int deny_frames;
+} app_site_t;
+
+typedef struct st_app_handler_t {
+    h2o_handler_t super;
+    app_site_t *site;
+} app_handler_t;
+
+static app_site_t app_site = {"/app", "", NULL, 0}, staff_site = {"/staff", STAFF_DIR, NULL, 1};
 
 /* the content type of a file by its extension, and whether gzip makes it smaller */
 static const char *content_type_of(const char *path, int *compressible)
@@ -83,57 +109,105 @@ static int etag_matches(h2o_iovec_t value, const char *etag)
     return 0;
 }
 
-static void add_security_headers(h2o_req_t *req)
+static void add_security_headers(h2o_req_t *req, const app_site_t *site)
 {
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL, H2O_STRLIT("nosniff"));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL, H2O_STRLIT("no-referrer"));
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL, csp, strlen(csp));
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"), 0, NULL, site->csp,
+                          strlen(site->csp));
+    if (site->deny_frames) /* for browsers older than frame-ancestors */
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-frame-options"), 0, NULL, H2O_STRLIT("DENY"));
 }
 
-static int send_text(h2o_req_t *req, int status, const char *text)
+static int send_text(h2o_req_t *req, const app_site_t *site, int status, const char *text)
 {
     req->res.status = status;
     req->res.reason = gw_reason_of(status);
     gw_add_header(req, H2O_TOKEN_CONTENT_TYPE, "text/plain; charset=utf-8");
     gw_add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-store");
-    add_security_headers(req);
+    add_security_headers(req, site);
     h2o_send_inline(req, text, strlen(text));
     return 0;
+}
+
+static int is_under(h2o_iovec_t path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return path.len >= n && memcmp(path.base, prefix, n) == 0 && (path.len == n || path.base[n] == '/');
+}
+
+/*
+ * h2o takes the first registered path that matches, not the longest: when the staff API registers
+ * STAFF_API after /staff, its requests come here, and go on to its handlers. Returns -1 when it has none.
+ */
+static int pass_to_staff_api(h2o_req_t *req)
+{
+    h2o_hostconf_t *host = req->hostconf;
+
+    for (size_t i = 0; i != host->paths.size; ++i) {
+        h2o_pathconf_t *pc = host->paths.entries + i;
+        if (pc == req->pathconf || !(h2o_memis(pc->path.base, pc->path.len, H2O_STRLIT(STAFF_API)) ||
+                                     h2o_memis(pc->path.base, pc->path.len, H2O_STRLIT(STAFF_API "/"))))
+            continue;
+        h2o_req_bind_conf(req, host, pc);
+        for (size_t j = 0; j != pc->handlers.size; ++j)
+            if (pc->handlers.entries[j]->on_req(pc->handlers.entries[j], req) == 0)
+                return 0;
+        break;
+    }
+    return -1;
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     static h2o_generator_t generator = {NULL, NULL}; /* the body is one static buffer: nothing to pull or stop */
+    const app_site_t *site = ((app_handler_t *)self)->site;
     h2o_iovec_t path = req->path_normalized;
+    size_t mlen = strlen(site->mount), dlen = strlen(site->dir);
     const gw_app_file_t *file;
-    const char *name, *ctype, *etag;
-    size_t nlen;
+    const char *ctype, *etag, *rest;
+    char name[256];
+    size_t rlen, nlen;
     int head = h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")), compressible, gzip;
 
+    if (site == &staff_site && is_under(path, STAFF_API)) {
+        if (pass_to_staff_api(req) == 0)
+            return 0;
+        return send_text(req, site, 404, "not found\n");
+    }
     if (!head && !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
         gw_add_header(req, H2O_TOKEN_ALLOW, "GET, HEAD");
-        return send_text(req, 405, "this address takes GET and HEAD\n");
+        return send_text(req, site, 405, "this address takes GET and HEAD\n");
     }
-    if (h2o_memis(path.base, path.len, H2O_STRLIT("/app"))) {
+    if (path.len == mlen && memcmp(path.base, site->mount, mlen) == 0) {
         /* relative to the host, so it works behind a proxy too; the query goes along */
         h2o_iovec_t query = req->query_at != SIZE_MAX
                                 ? h2o_iovec_init(req->path.base + req->query_at, req->path.len - req->query_at)
                                 : h2o_iovec_init(H2O_STRLIT(""));
-        h2o_iovec_t to = h2o_concat(&req->pool, h2o_iovec_init(H2O_STRLIT("/app/")), query);
-        add_security_headers(req);
+        h2o_iovec_t to = h2o_concat(&req->pool, h2o_iovec_init(site->mount, mlen), h2o_iovec_init(H2O_STRLIT("/")), query);
+        add_security_headers(req, site);
         h2o_send_redirect(req, 301, "Moved Permanently", to.base, to.len);
         return 0;
     }
-    if (path.len < sizeof("/app/") - 1 || memcmp(path.base, "/app/", sizeof("/app/") - 1) != 0)
-        return send_text(req, 404, "not found\n");
-    name = path.base + sizeof("/app/") - 1;
-    nlen = path.len - (sizeof("/app/") - 1);
-    if (nlen == 0) {
-        name = "index.html";
-        nlen = sizeof("index.html") - 1;
+    if (path.len <= mlen || memcmp(path.base, site->mount, mlen) != 0 || path.base[mlen] != '/')
+        return send_text(req, site, 404, "not found\n");
+    /* the file's name in gateway/app/: the site's folder, then the path after the site's "/" */
+    rest = path.base + mlen + 1;
+    rlen = path.len - mlen - 1;
+    if (rlen == 0) {
+        rest = "index.html";
+        rlen = sizeof("index.html") - 1;
     }
+    if (dlen + rlen > sizeof(name))
+        return send_text(req, site, 404, "not found\n");
+    memcpy(name, site->dir, dlen);
+    memcpy(name + dlen, rest, rlen);
+    nlen = dlen + rlen;
+    /* the staff page's files are its own: under /app/ they would take the policy that lets HubSpot frame them */
+    if (dlen == 0 && nlen >= sizeof(STAFF_DIR) - 1 && memcmp(name, STAFF_DIR, sizeof(STAFF_DIR) - 1) == 0)
+        return send_text(req, site, 404, "not found\n");
     if ((file = find_file(name, nlen)) == NULL)
-        return send_text(req, 404, "not found\n");
+        return send_text(req, site, 404, "not found\n");
 
     /*
      * Text goes gzipped to clients that take it (h2o's compress filter, told here so that the entity tag
@@ -152,7 +226,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         h2o_set_header_token(&req->pool, &req->res.headers, H2O_TOKEN_VARY, H2O_STRLIT("accept-encoding"));
     gw_add_header(req, H2O_TOKEN_ETAG, etag);
     gw_add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-cache");
-    add_security_headers(req);
+    add_security_headers(req, site);
     ssize_t inm = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
     if (inm >= 0 && etag_matches(req->headers.entries[inm].value, etag)) {
         req->res.status = 304;
@@ -306,29 +380,38 @@ char *gw_app_frame_ancestors(const char *list, char *err, size_t errsz)
     return out;
 }
 
-void gw_app_register(h2o_hostconf_t *hostconf)
+static void register_site(h2o_hostconf_t *hostconf, app_site_t *site)
 {
-    const char *extra = gw.config.frame_ancestors != NULL ? gw.config.frame_ancestors : "";
-    h2o_pathconf_t *pathconf;
+    h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, site->mount, 0);
+    app_handler_t *handler = (app_handler_t *)h2o_create_handler(pathconf, sizeof(*handler));
 
-    static const char policy[] =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'self' ";
-    size_t n = sizeof(policy) + sizeof(hubspot_origins) + strlen(extra) + 1;
-
-    free(csp);
-    if ((csp = malloc(n)) == NULL)
-        h2o_fatal("out of memory");
-    snprintf(csp, n, "%s%s%s%s", policy, hubspot_origins, extra[0] != '\0' ? " " : "", extra);
-    pathconf = h2o_config_register_path(hostconf, "/app", 0);
-    h2o_create_handler(pathconf, sizeof(h2o_handler_t))->on_req = on_req;
+    handler->super.on_req = on_req;
+    handler->site = site;
     /* text compresses to about a quarter; gzip's fastest level costs little for files this small */
     h2o_compress_args_t compress = {.min_size = COMPRESS_MIN, .gzip = {.quality = 1}, .brotli = {.quality = -1}};
     h2o_compress_register(pathconf, &compress);
 }
 
+void gw_app_register(h2o_hostconf_t *hostconf)
+{
+    const char *extra = gw.config.frame_ancestors != NULL ? gw.config.frame_ancestors : "";
+    size_t n = sizeof(policy) + sizeof("'self' ") + sizeof(hubspot_origins) + strlen(extra) + 1;
+
+    gw_app_dispose();
+    if ((app_site.csp = malloc(n)) == NULL)
+        h2o_fatal("out of memory");
+    snprintf(app_site.csp, n, "%s'self' %s%s%s", policy, hubspot_origins, extra[0] != '\0' ? " " : "", extra);
+    n = sizeof(policy) + sizeof("'none'");
+    if ((staff_site.csp = malloc(n)) == NULL)
+        h2o_fatal("out of memory");
+    snprintf(staff_site.csp, n, "%s'none'", policy);
+    register_site(hostconf, &app_site);
+    register_site(hostconf, &staff_site);
+}
+
 void gw_app_dispose(void)
 {
-    free(csp);
-    csp = NULL;
+    free(app_site.csp);
+    free(staff_site.csp);
+    app_site.csp = staff_site.csp = NULL;
 }

@@ -2,9 +2,10 @@
 # The connector's UI in headless Chromium (Debian's chromium, driven by playwright-core from npm) against a
 # real gateway on a fresh database and the simulator that deploy/test.sh started. The flow: launch links,
 # a data source built from objects and properties, sharing, a token minted, read once, used on a feed and
-# revoked, a member's view, the end of a session; axe-core audits the main screens (WCAG 2.1 A and AA,
-# contrast included) and the main action is reached by keyboard. Screenshots of the main screens go to
-# $GW_BUILD_DIR/artifacts/browser/.
+# revoked, a member's view, the end of a session (ui.test.js); the audit log on the admins' Audit page and on
+# the support staff's page at /staff/, with a staff account made by gatewayctl (audit.test.js). axe-core
+# audits the main screens (WCAG 2.1 A and AA, contrast included) and the main action is reached by
+# keyboard. Screenshots of the main screens go to $GW_BUILD_DIR/artifacts/browser/.
 . "$(dirname "$0")/../integration/lib.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,7 +38,8 @@ export BT_GATEWAYCTL="$GW_BUILD_DIR/gatewayctl" BT_GATEWAY_BIN="$GW_BUILD_DIR/od
 export BT_PSQL_HOST="$GW_TEST_PGDIR/run" BT_DB="$T_DB"
 
 start=$(date +%s)
-node --test --test-reporter=tap "$HERE/ui.test.js"
+# one file after the other: they share the gateway and its database, and ui.test.js ends every session
+node --test --test-concurrency=1 --test-reporter=tap "$HERE/ui.test.js" "$HERE/audit.test.js"
 rc=$?
 echo "# browser test: $(($(date +%s) - start)) s; screenshots in $ARTIFACTS"
 it_teardown $rc

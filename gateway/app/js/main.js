@@ -7,6 +7,7 @@ import { renderSourceList } from './views/sources.js';
 import { renderSourceEditor } from './views/source-edit.js';
 import { renderSourceDetail } from './views/source-detail.js';
 import { renderTokens } from './views/tokens.js';
+import { renderAudit } from './views/audit.js';
 
 const main = document.getElementById('main');
 const topbar = document.getElementById('topbar');
@@ -50,6 +51,7 @@ function route() {
     const hash = location.hash.replace(/^#\/?/, '');
     const parts = hash.split('/').filter(Boolean);
     if (parts[0] === 'tokens') return { section: 'tokens', view: renderTokens, params: {} };
+    if (parts[0] === 'audit') return { section: 'audit', view: renderAudit, params: {} };
     if (parts[0] === 'sources' && parts[1] === 'new') return { section: 'sources', view: renderSourceEditor, params: {} };
     if (parts[0] === 'sources' && /^\d+$/.test(parts[1] || '')) {
         if (parts[2] === 'edit') return { section: 'sources', view: renderSourceEditor, params: { id: parts[1] } };
@@ -145,6 +147,8 @@ async function start() {
         el.textContent = u.email;
         el.title = u.email;
     });
+    // the audit log is for the portal's admins: members get no tab for it
+    if (me.role === 'admin') topbar.querySelector('.tabs').append(h('a', { href: '#/audit', 'data-section': 'audit' }, 'Audit log'));
     topbar.hidden = false;
     announce(`Signed in to portal ${me.portalId} as ${me.role}.`);
     window.addEventListener('hashchange', render);
