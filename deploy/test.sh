@@ -51,6 +51,11 @@ cd "$BUILD"
 status=0
 [ $# -eq 0 ] && full=1
 ctest --output-on-failure -j2 --timeout 900 "$@" || status=$?
+# the gateways' logs outlive a failed run, for whoever reads why
+if [ "$status" -ne 0 ]; then
+    rm -rf "$BUILD/artifacts/logs" && mkdir -p "$BUILD/artifacts" && cp -r "$GW_TEST_LOGS" "$BUILD/artifacts/logs" &&
+        echo "The gateways' logs are in $BUILD/artifacts/logs/"
+fi
 
 # a short libFuzzer run of the query-option parser: clang builds just the fuzz target
 if [ "${full:-0}" = 1 ] && [ "${GW_SKIP_FUZZ:-0}" != 1 ]; then

@@ -784,12 +784,12 @@ static void api_req_dispose(void *p)
     r->ds_text = NULL;
 }
 
-static int method_is(h2o_req_t *req, const char *m)
+int gw_api_method_is(h2o_req_t *req, const char *m)
 {
     return h2o_memis(req->method.base, req->method.len, m, strlen(m));
 }
 
-static int not_allowed(h2o_req_t *req, const char *allow)
+int gw_api_not_allowed(h2o_req_t *req, const char *allow)
 {
     gw_add_header(req, H2O_TOKEN_ALLOW, allow);
     gw_api_send_err(req, 405, "MethodNotAllowed", "this address takes %s", allow);
@@ -816,28 +816,28 @@ static int on_datasource_req(h2o_req_t *req, api_req_t *r, h2o_iovec_t path)
     }
     if (rest.len == 0) {
         static const char *const names[] = {"name", "objects", NULL};
-        if (method_is(req, "GET"))
+        if (gw_api_method_is(req, "GET"))
             return with_session(req, r, gw_api_datasource_get);
-        if (method_is(req, "DELETE"))
+        if (gw_api_method_is(req, "DELETE"))
             return with_session(req, r, gw_api_datasource_delete);
-        if (!method_is(req, "PATCH"))
-            return not_allowed(req, "GET, PATCH, DELETE");
+        if (!gw_api_method_is(req, "PATCH"))
+            return gw_api_not_allowed(req, "GET, PATCH, DELETE");
         if ((r->body = gw_api_json_body(req, names)) == NULL)
             return 0;
         return with_session(req, r, gw_api_datasource_update);
     }
     if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/shares"))) {
         static const char *const names[] = {"shares", NULL};
-        if (!method_is(req, "PUT"))
-            return not_allowed(req, "PUT");
+        if (!gw_api_method_is(req, "PUT"))
+            return gw_api_not_allowed(req, "PUT");
         if ((r->body = gw_api_json_body(req, names)) == NULL)
             return 0;
         return with_session(req, r, gw_api_datasource_share);
     }
     if (h2o_memis(rest.base, rest.len, H2O_STRLIT("/owner"))) {
         static const char *const names[] = {"userId", NULL};
-        if (!method_is(req, "PUT"))
-            return not_allowed(req, "PUT");
+        if (!gw_api_method_is(req, "PUT"))
+            return gw_api_not_allowed(req, "PUT");
         if ((r->body = gw_api_json_body(req, names)) == NULL)
             return 0;
         return with_session(req, r, gw_api_datasource_transfer);
@@ -854,25 +854,25 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     memset(r, 0, sizeof(*r));
     r->req = req;
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/launch")))
-        return method_is(req, "POST") ? on_launch_req(req, r) : not_allowed(req, "POST");
+        return gw_api_method_is(req, "POST") ? on_launch_req(req, r) : gw_api_not_allowed(req, "POST");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/session")))
-        return method_is(req, "POST") ? on_session_req(req, r) : not_allowed(req, "POST");
+        return gw_api_method_is(req, "POST") ? on_session_req(req, r) : gw_api_not_allowed(req, "POST");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/me")))
-        return method_is(req, "GET") ? with_session(req, r, me) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_session(req, r, me) : gw_api_not_allowed(req, "GET");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/portal"))) {
         static const char *const names[] = {"confirmPortalId", NULL};
-        if (!method_is(req, "DELETE"))
-            return not_allowed(req, "DELETE");
+        if (!gw_api_method_is(req, "DELETE"))
+            return gw_api_not_allowed(req, "DELETE");
         if ((r->body = gw_api_json_body(req, names)) == NULL)
             return 0;
         return with_session(req, r, uninstall);
     }
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/tokens"))) {
         static const char *const names[] = {"name", "expiresInDays", NULL};
-        if (method_is(req, "GET"))
+        if (gw_api_method_is(req, "GET"))
             return with_session(req, r, gw_api_tokens_list);
-        if (!method_is(req, "POST"))
-            return not_allowed(req, "GET, POST");
+        if (!gw_api_method_is(req, "POST"))
+            return gw_api_not_allowed(req, "GET, POST");
         if ((r->body = gw_api_json_body(req, names)) == NULL)
             return 0;
         return with_session(req, r, gw_api_tokens_mint);
@@ -883,10 +883,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             gw_api_send_err(req, 404, "NotFound", "no such token");
             return 0;
         }
-        return method_is(req, "DELETE") ? with_session(req, r, gw_api_tokens_revoke) : not_allowed(req, "DELETE");
+        return gw_api_method_is(req, "DELETE") ? with_session(req, r, gw_api_tokens_revoke) : gw_api_not_allowed(req, "DELETE");
     }
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/objects")))
-        return method_is(req, "GET") ? with_session(req, r, gw_api_objects_list) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_session(req, r, gw_api_objects_list) : gw_api_not_allowed(req, "GET");
     if (path_has_prefix(path, "/api/v1/objects/")) {
         /* /api/v1/objects/{name}/properties */
         size_t plen = sizeof("/api/v1/objects/") - 1, n;
@@ -897,22 +897,22 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             return 0;
         }
         r->target_name = h2o_strdup(&req->pool, name, n).base;
-        return method_is(req, "GET") ? with_session(req, r, gw_api_object_properties) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_session(req, r, gw_api_object_properties) : gw_api_not_allowed(req, "GET");
     }
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/audit")))
-        return method_is(req, "GET") ? with_session(req, r, gw_api_audit_list) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_session(req, r, gw_api_audit_list) : gw_api_not_allowed(req, "GET");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/audit/export")))
-        return method_is(req, "GET") ? with_session(req, r, gw_api_audit_export) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_session(req, r, gw_api_audit_export) : gw_api_not_allowed(req, "GET");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/users")))
-        return method_is(req, "GET") ? with_session(req, r, gw_api_users_list) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_session(req, r, gw_api_users_list) : gw_api_not_allowed(req, "GET");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/teams")))
-        return method_is(req, "GET") ? with_session(req, r, gw_api_teams_list) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_session(req, r, gw_api_teams_list) : gw_api_not_allowed(req, "GET");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/v1/datasources"))) {
         static const char *const names[] = {"name", "objects", NULL};
-        if (method_is(req, "GET"))
+        if (gw_api_method_is(req, "GET"))
             return with_session(req, r, gw_api_datasources_list);
-        if (!method_is(req, "POST"))
-            return not_allowed(req, "GET, POST");
+        if (!gw_api_method_is(req, "POST"))
+            return gw_api_not_allowed(req, "GET, POST");
         if ((r->body = gw_api_json_body(req, names)) == NULL)
             return 0;
         return with_session(req, r, gw_api_datasource_create);

@@ -45,6 +45,10 @@ typedef struct st_api_req_t {
     const char *share_kinds, *share_ids;     /* the share list as PostgreSQL arrays (in the pool) */
 } api_req_t;
 
+/** Whether the request's method is `m`. */
+int gw_api_method_is(h2o_req_t *req, const char *m);
+/** Answers 405 with Allow: `allow`; returns 0 (the handler's answer). */
+int gw_api_not_allowed(h2o_req_t *req, const char *allow);
 /** Sends `doc` (stolen; NULL means out of memory) as the JSON answer with `status`; no-store. */
 void gw_api_send_json(h2o_req_t *req, int status, json_t *doc);
 /** Sends {"error":{"code","message"}} with `status`. */
@@ -112,6 +116,7 @@ typedef struct st_gw_audit_read_t {
     int64_t portal_id;
     const char *from, *to;          /* RFC 3339, checked; NULL: open */
     const char *events;             /* LIKE patterns as a PostgreSQL array literal; NULL: every event */
+    const char *events_text;        /* the event filter as given */
     int64_t user_id, ds_id, before; /* 0: any */
     int limit;
     struct st_export_t *export;

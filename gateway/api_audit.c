@@ -145,8 +145,10 @@ int gw_audit_read_parse(h2o_req_t *req, int64_t portal_id, int paged, gw_audit_r
                 s = e + 1;
             }
             odata_buf_appends(&b, "}");
-            if (!bad)
+            if (!bad) {
                 rd->events = h2o_strdup(&req->pool, b.base, b.len).base;
+                rd->events_text = val.base;
+            }
             odata_buf_dispose(&b);
             if (bad) {
                 gw_api_send_err(req, 400, "InvalidParameter",
@@ -189,8 +191,8 @@ json_t *gw_audit_read_filters(const gw_audit_read_t *rd)
         json_object_set_new(f, "from", json_string(rd->from));
     if (rd->to != NULL)
         json_object_set_new(f, "to", json_string(rd->to));
-    if (rd->events != NULL)
-        json_object_set_new(f, "event", json_string(rd->events));
+    if (rd->events_text != NULL)
+        json_object_set_new(f, "event", json_string(rd->events_text));
     if (rd->user_id != 0)
         json_object_set_new(f, "userId", json_integer(rd->user_id));
     if (rd->ds_id != 0)
@@ -239,7 +241,7 @@ static void on_page(void *data, PGresult *res, const char *err)
                                         "userId", opt_id(res, i, 4), "dataSourceId", opt_id(res, i, 5), "tokenId",
                                         opt_id(res, i, 6), "detail", detail != NULL ? detail : json_object()));
     }
-    doc = json_pack("{sosO}", "value", value, "nextBefore",
+    doc = json_pack("{soso}", "value", value, "nextBefore",
                     n == rd->limit && n > 0 ? json_integer(strtoll(PQgetvalue(res, n - 1, 0), NULL, 10)) : json_null());
     gw_api_send_json(rd->req, 200, doc);
 }

@@ -454,18 +454,6 @@ static void read_log(staff_req_t *s)
 
 /* ---- routes ---- */
 
-static int method_is(h2o_req_t *req, const char *m)
-{
-    return h2o_memis(req->method.base, req->method.len, m, strlen(m));
-}
-
-static int not_allowed(h2o_req_t *req, const char *allow)
-{
-    gw_add_header(req, H2O_TOKEN_ALLOW, allow);
-    gw_api_send_err(req, 405, "MethodNotAllowed", "this address takes %s", allow);
-    return 0;
-}
-
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     h2o_iovec_t path = req->path_normalized;
@@ -475,15 +463,15 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     memset(s, 0, sizeof(*s));
     s->req = req;
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/staff/api/login"))) {
-        if (!method_is(req, "POST"))
-            return not_allowed(req, "POST");
+        if (!gw_api_method_is(req, "POST"))
+            return gw_api_not_allowed(req, "POST");
         login(req);
         return 0;
     }
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/staff/api/logout")))
-        return method_is(req, "POST") ? with_staff_session(s, logout) : not_allowed(req, "POST");
+        return gw_api_method_is(req, "POST") ? with_staff_session(s, logout) : gw_api_not_allowed(req, "POST");
     if (h2o_memis(path.base, path.len, H2O_STRLIT("/staff/api/portals")))
-        return method_is(req, "GET") ? with_staff_session(s, portals) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_staff_session(s, portals) : gw_api_not_allowed(req, "GET");
     if (path.len > sizeof(portals_prefix) - 1 && memcmp(path.base, portals_prefix, sizeof(portals_prefix) - 1) == 0) {
         const char *id = path.base + sizeof(portals_prefix) - 1, *slash = memchr(id, '/', path.base + path.len - id);
         h2o_iovec_t rest = slash != NULL ? h2o_iovec_init(slash, path.base + path.len - slash) : h2o_iovec_init("", 0);
@@ -494,7 +482,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             return 0;
         }
         s->export = rest.len > sizeof("/audit") - 1;
-        return method_is(req, "GET") ? with_staff_session(s, read_log) : not_allowed(req, "GET");
+        return gw_api_method_is(req, "GET") ? with_staff_session(s, read_log) : gw_api_not_allowed(req, "GET");
     }
     gw_api_send_err(req, 404, "NotFound", "no such staff API address");
     return 0;

@@ -71,15 +71,27 @@ store_err_t store_migrate(PGconn *conn, char *err, size_t errlen)
     PQclear(res);
     res = NULL;
 
-    /* "already exists, skipping" is expected on every run but the first */
-    saved = PQsetNoticeProcessor(conn, quiet_notice, NULL);
-    ok = exec_ok(conn,
-                 "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text, "
-                 "applied_at timestamptz DEFAULT now())",
-                 "cannot create schema_migrations", err, errlen);
-    PQsetNoticeProcessor(conn, saved, NULL);
-    if (!ok)
+    /* created on the first run only: a runtime role without CREATE (see grant_runtime_role) gets this far
+     * on an up-to-date schema and finds nothing to do */
+    res = PQexec(conn, "SELECT to_regclass('schema_migrations') IS NULL");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store__set_err(err, errlen, "cannot read the schema: %s", PQerrorMessage(conn));
         goto out;
+    }
+    ok = strcmp(PQgetvalue(res, 0, 0), "t") != 0;
+    PQclear(res);
+    res = NULL;
+    if (!ok) {
+        /* "already exists, skipping" when another process was first */
+        saved = PQsetNoticeProcessor(conn, quiet_notice, NULL);
+        ok = exec_ok(conn,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text, "
+                     "applied_at timestamptz DEFAULT now())",
+                     "cannot create schema_migrations", err, errlen);
+        PQsetNoticeProcessor(conn, saved, NULL);
+        if (!ok)
+            goto out;
+    }
 
     applied = PQexec(conn, "SELECT version FROM schema_migrations");
     if (PQresultStatus(applied) != PGRES_TUPLES_OK) {

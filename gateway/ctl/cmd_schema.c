@@ -1,5 +1,5 @@
 /*
- * gatewayctl migrate, gatewayctl keys generate, gatewayctl keys rotate.
+ * gatewayctl migrate, gatewayctl db grant, gatewayctl keys generate, gatewayctl keys rotate.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +40,41 @@ int gw_ctl_cmd_migrate(gw_ctl_t *ctl, int argc, char **argv)
     rc = GW_CTL_EXIT_OK;
 
 out:
+    PQfinish(conn);
+    return rc;
+}
+
+int gw_ctl_cmd_db_grant(gw_ctl_t *ctl, int argc, char **argv)
+{
+    gw_ctl_opt_t opts[] = {GW_CTL_OPT_VALUE("--role"), GW_CTL_OPT_END};
+    const char *role;
+    PGconn *conn = NULL;
+    PGresult *res = NULL;
+    int rc;
+
+    if ((rc = gw_ctl_parse(ctl, opts, argc, argv)) != GW_CTL_CONTINUE ||
+        (rc = gw_ctl_str_opt(ctl, opts, "--role", &role)) != GW_CTL_CONTINUE)
+        return rc;
+    if (strlen(role) == 0 || strlen(role) > 63) {
+        return gw_ctl_usage_error(ctl, "--role takes a PostgreSQL role name of 1 to 63 bytes");
+    }
+    rc = GW_CTL_EXIT_FAIL;
+    if ((conn = gw_ctl_connect(ctl)) == NULL)
+        goto out;
+    {
+        const char *params[1] = {role};
+        res = PQexecParams(conn, "SELECT grant_runtime_role($1::name)", 1, NULL, params, NULL, NULL, 0);
+    }
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        gw_ctl_fail("cannot grant to role %s: %s", role, msg != NULL ? msg : PQerrorMessage(conn));
+        goto out;
+    }
+    printf("Role %s may now run gateways: it reads and changes the gateway's tables, and only reads the audit log.\n", role);
+    rc = GW_CTL_EXIT_OK;
+
+out:
+    PQclear(res);
     PQfinish(conn);
     return rc;
 }

@@ -130,6 +130,7 @@ void *gw_ctl_check_alloc(void *p);
 
 /* the commands */
 int gw_ctl_cmd_migrate(gw_ctl_t *ctl, int argc, char **argv);
+int gw_ctl_cmd_db_grant(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_keys_generate(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_keys_rotate(gw_ctl_t *ctl, int argc, char **argv);
 int gw_ctl_cmd_portal_add(gw_ctl_t *ctl, int argc, char **argv);

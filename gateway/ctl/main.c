@@ -18,6 +18,7 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  migrate                  apply the pending schema migrations\n"
+    "  db grant                 let a role run gateways without owning the schema (the audit log: read only)\n"
     "  keys generate            make a new master key line\n"
     "  keys rotate              re-seal every refresh token with the newest master key\n"
     "  portal add               install a portal, or replace its refresh token\n"
@@ -47,6 +48,18 @@ static const gw_ctl_cmd_t commands[] = {
      "Applies the schema migrations built into gatewayctl that the database has not applied yet, each in\n"
      "its own transaction, under an advisory lock. Running it again is harmless.\n" GLOBAL_OPTIONS,
      gw_ctl_cmd_migrate},
+    {"db grant",
+     "Usage: gatewayctl db grant --role ROLE\n"
+     "\n"
+     "Gives an existing PostgreSQL role what running gateways need, so that they need not connect as the\n"
+     "schema's owner: it may read and change the gateway's tables, use its sequences and run its\n"
+     "functions, and only read the audit log. Audit rows are appended and pruned through functions that\n"
+     "run with the owner's rights, so that role can never alter or remove one. Run it as the owner, and\n"
+     "again after 'migrate' adds tables. Gateways running as that role find the schema up to date and\n"
+     "migrate nothing: run 'migrate' as the owner first.\n"
+     "\n"
+     "  --role ROLE              the role the gateways connect as\n" GLOBAL_OPTIONS,
+     gw_ctl_cmd_db_grant},
     {"keys generate",
      "Usage: gatewayctl keys generate [--out FILE]\n"
      "\n"

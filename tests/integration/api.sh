@@ -20,6 +20,7 @@ SIM_URL=$(gw_wait_line "$T_DIR/sim.out" '^hubspot-sim listening' | sed 's/.*list
 trap 'rc=$?; kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; it_teardown $rc' EXIT
 
 start_gateway() { # start_gateway HUBSPOT_URL
+    rm -f "$T_DIR/gateway.out" # a restart must not read the last run's address
     "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$1" --client-id "$CID" --client-secret "$CSECRET" \
         --hubspot-rate-limit 0 --hubspot-search-rate 0 >"$T_DIR/gateway.out" 2>>"$T_DIR/gateway.log" &
     GW_PID=$!

@@ -81,6 +81,7 @@ t_is "$(jq -r '.detail.bytes >= 20000' <<<"$row")" true "with the bytes sent unt
 
 # ---- HubSpot failing: a gateway whose HubSpot cannot be reached ----
 GW_URL_OK=$GW_URL
+rm -f "$T_DIR/gateway-down.out" # a restart must not read the last run's address
 "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "http://127.0.0.1:9" \
     --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" --hubspot-max-attempts 1 \
     >"$T_DIR/gateway-down.out" 2>>"$T_DIR/gateway-down.log" &
@@ -135,6 +136,7 @@ t_is "$(curl -s "$GW_URL/healthz" | jq -c "[.audit.failing, .audit.queued, .audi
 
 # ---- the spool file: events wait there when memory is full, and outlive a restart ----
 start_spool_gateway() {
+    rm -f "$T_DIR/gateway-spool.out" # a restart must not read the last run's address
     "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
         --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" --hubspot-rate-limit 0 \
         --hubspot-search-rate 0 --audit-spool-mb 0 --audit-spool-file "$T_DIR/spool" \
@@ -171,6 +173,43 @@ wait "$SPOOL_PID"
 t_is "$?" 0 "and stops cleanly"
 grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR/gateway-spool.log" | head -20 | sed 's/^/# /'
 t_is "$(grep -cE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR/gateway-spool.log")" 0 "no sanitizer report from it"
+
+# ---- a gateway running as a role that does not own the schema: it appends to the log, never alters it ----
+ROLE="${T_DB}_rt"
+sql "DO \$\$ BEGIN CREATE ROLE $ROLE LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+out=$(ctl db grant --role "$ROLE")
+t_is "$?" 0 "gatewayctl db grant gives a role what gateways need"
+rsql() { psql -h "$GW_TEST_PGDIR/run" -U "$ROLE" -d "$T_DB" -tAqc "$1" 2>&1; }
+denied() { rsql "$1" >"$T_DIR/r"; grep -q 'permission denied' "$T_DIR/r"; echo $?; } # 0 when refused
+rm -f "$T_DIR/gateway-role.out" # a restart must not read the last run's address
+GATEWAY_DATABASE_URL="host=$GW_TEST_PGDIR/run user=$ROLE dbname=$T_DB" "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 \
+    --hubspot-base-url "$GW_TEST_SIM_URL" --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" \
+    --hubspot-rate-limit 0 --hubspot-search-rate 0 >"$T_DIR/gateway-role.out" 2>>"$T_DIR/gateway-role.log" &
+ROLE_PID=$!
+GW_ROLE=$(gw_wait_line "$T_DIR/gateway-role.out" '^odata-gateway listening' | sed 's/.*listening on //')
+t_is "$(http GET "$GW_ROLE/odata/$DS/contacts?\$top=1" -H "Authorization: Bearer $TOKEN" -A runtime-role)" 200 \
+    "it starts on the up-to-date schema and serves feeds"
+out=$(ctl launch --portal "$PORTAL" --user 1)
+http POST "$GW_ROLE/api/v1/session" -H 'Content-Type: application/json' --data-raw "{\"launchCode\":\"${out#*#launch=}\"}" >/dev/null
+st=$(http POST "$GW_ROLE/api/v1/tokens" -H "Authorization: Bearer $(jq -r .token "$T_DIR/b")" -H 'Content-Type: application/json' \
+    --data-raw '{"name":"runtime role token"}')
+t_is "$st" 201 "and its admin API changes what it may change"
+for i in $(seq 100); do
+    [ "$(sql "SELECT count(*) FROM audit_log WHERE portal_id = $PORTAL AND detail->>'userAgent' = 'runtime-role'")" = 1 ] && break
+    sleep 0.1
+done
+t_is "$(sql "SELECT count(*) FROM audit_log WHERE portal_id = $PORTAL AND (detail->>'userAgent' = 'runtime-role' OR detail->>'name' = 'runtime role token')")" \
+    2 "its feed request and its token are in the log"
+t_ok "$(denied "UPDATE audit_log SET detail = '{}' WHERE portal_id = $PORTAL")" \
+    "the role cannot UPDATE the log"
+t_ok "$(denied "SET hsod.audit_prune = 'on'; DELETE FROM audit_log WHERE portal_id = $PORTAL")" \
+    "nor DELETE from it, even with the pruning setting"
+t_ok "$(denied "TRUNCATE audit_log")" "nor TRUNCATE it"
+t_ok "$(denied "UPDATE audit_chains SET last_seq = 0")" "nor rewrite a chain"
+t_is "$(rsql "SELECT audit_prune()")" 0 "it can run the pruning, which removes only what retention allows"
+kill "$ROLE_PID"
+wait "$ROLE_PID"
+t_is "$?" 0 "it stops cleanly"
 
 # ---- changes, recorded in the transaction that makes them, with who made them ----
 session() { # session USER: a session token for USER of the sandbox portal

@@ -10,6 +10,7 @@ PORTAL=$GW_TEST_SIM_PORTAL
 GW_A=$GW_URL
 
 # gateway B: the same database and master keys
+rm -f "$T_DIR/gateway-b.out" # a restart must not read the last run's address
 "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
     --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" \
     --hubspot-rate-limit 0 --hubspot-search-rate 0 >"$T_DIR/gateway-b.out" 2>>"$T_DIR/gateway-b.log" &
@@ -136,6 +137,7 @@ t_is "$(read_b)" 401 "a removed portal's tokens are refused at the next request"
 # ---- --auth-cache-ttl 0 ----
 kill "$GW_B_PID"
 wait "$GW_B_PID" 2>/dev/null
+rm -f "$T_DIR/gateway-b.out" # a restart must not read the last run's address
 "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
     --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" --auth-cache-ttl 0 \
     >"$T_DIR/gateway-b.out" 2>>"$T_DIR/gateway-b.log" &

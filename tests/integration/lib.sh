@@ -67,6 +67,7 @@ it_start_gateway() {
     shift || true
     # the shared simulator has no rate limits and sends no X-HubSpot-RateLimit headers: no budget
     # until a test's own flags (later ones win) or a simulator's headers give one
+    rm -f "$T_DIR/gateway.out" # a restart must not read the last run's address
     "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
         --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" \
         --hubspot-rate-limit 0 --hubspot-search-rate 0 "$@" \

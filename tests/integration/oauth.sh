@@ -22,6 +22,7 @@ trap 'rc=$?; kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; it_teardo
 start_gateway() {
     local keys=$1
     shift
+    rm -f "$T_DIR/gateway.out" # a restart must not read the last run's address
     GATEWAY_MASTER_KEY_FILE=$keys "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$SIM_URL" \
         --hubspot-auth-url "$SIM_URL" "$@" >"$T_DIR/gateway.out" 2>>"$T_DIR/gateway.log" &
     GW_PID=$!

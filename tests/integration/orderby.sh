@@ -69,6 +69,7 @@ next=$(jq -r '.["@odata.nextLink"]' "$T_DIR/b")
 http GET "$next" "${auth[@]}" >/dev/null
 cp "$T_DIR/b" "$T_DIR/page2"
 start_other() { # start_other KEYFILE: a second gateway on the same database; sets GW2_PID, GW2_URL
+    rm -f "$T_DIR/gw2.out" # a restart must not read the last run's address
     GATEWAY_MASTER_KEY_FILE=$1 "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
         --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" \
         --hubspot-rate-limit 0 --hubspot-search-rate 0 >"$T_DIR/gw2.out" 2>>"$T_DIR/gateway2.log" &

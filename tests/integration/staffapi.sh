@@ -70,7 +70,7 @@ st=$(staff GET "/portals/$OTHER/audit?event=token.*" "$TOK")
 t_is "$st $(jq -c '[.value[] | [.event, .tokenId]]' "$T_DIR/b")" '200 [["token.minted",77]]' \
     "another portal's log, filtered (the read itself is not a token event)"
 t_is "$(sql "SELECT detail::text FROM audit_log WHERE portal_id = $OTHER AND event = 'audit.read_by_staff'")" \
-    '{"export": false, "filters": {"event": "{\"token.%\"}"}}' "the read is recorded with its filters"
+    '{"export": false, "filters": {"event": "token.*"}}' "the read is recorded with its filters, as given"
 st=$(staff GET "/portals/$PORTAL/audit/export?event=feed.request" "$TOK")
 t_is "$st $(head -n 1 "$T_DIR/b" | tr -d '\r') $(tail -n +2 "$T_DIR/b" | grep -c ',feed.request,')" \
     "200 seq,at,event,actor,user_id,data_source_id,token_id,detail $(sql "SELECT count(*) FROM audit_log WHERE portal_id = $PORTAL AND event = 'feed.request'")" \
