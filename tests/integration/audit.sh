@@ -294,6 +294,11 @@ t_is "$(ev admin.role_changed "$seq" | cut -d' ' -f2,5- | sed 's/ //g')" '1{"hub
     "and back when HubSpot says so at the next session"
 sql "INSERT INTO portal_admins (portal_id, user_id, granted_by) VALUES ($PORTAL, 4, 1)" >/dev/null
 t_is "$(ev admin.granted "$seq" | cut -d' ' -f2,5- | sed 's/ //g')" '4{"grantedBy":1}' "admin.granted"
+sql "DELETE FROM portal_admins WHERE portal_id = $PORTAL AND user_id = 4" >/dev/null
+t_is "$(ev admin.revoked "$seq" | cut -d' ' -f1,2)" "system 4" "admin.revoked"
+printf 'another-refresh-token' | ctl portal add --hub-id 4200001 --refresh-token - --installed-by 7 --hub-domain other.example.net >/dev/null
+t_is "$(sql "SELECT actor || ' ' || user_id || ' ' || (detail->>'hubDomain') FROM audit_log WHERE portal_id = 4200001 AND event = 'portal.installed'")" \
+    "operator 7 other.example.net" "portal.installed, in the new portal's own log"
 t_is "$(sql "SELECT count(*) FROM audit_log WHERE position(lower('$SECRET') in lower(detail::text)) > 0")" 0 \
     "the data source filter's e-mail address is nowhere in the log"
 # ---- reading the log: portal admins only, filtered, paged, exported ----
