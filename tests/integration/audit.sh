@@ -139,7 +139,7 @@ start_spool_gateway() {
     rm -f "$T_DIR/gateway-spool.out" # a restart must not read the last run's address
     "$GW_BUILD_DIR/odata-gateway" --listen 127.0.0.1:0 --hubspot-base-url "$GW_TEST_SIM_URL" \
         --client-id "$GW_TEST_SIM_CLIENT_ID" --client-secret "$GW_TEST_SIM_CLIENT_SECRET" --hubspot-rate-limit 0 \
-        --hubspot-search-rate 0 --audit-spool-mb 0 --audit-spool-file "$T_DIR/spool" \
+        --hubspot-search-rate 0 --audit-spool-mb 0 --audit-spool-file "$T_DIR/spool" "$@" \
         >"$T_DIR/gateway-spool.out" 2>>"$T_DIR/gateway-spool.log" &
     SPOOL_PID=$!
     GW_SPOOL=$(gw_wait_line "$T_DIR/gateway-spool.out" '^odata-gateway listening' | sed 's/.*listening on //')
@@ -171,6 +171,26 @@ t_is "$(sql "SELECT string_agg(detail->>'userAgent', ',' ORDER BY seq) FROM audi
 kill "$SPOOL_PID"
 wait "$SPOOL_PID"
 t_is "$?" 0 "and stops cleanly"
+# the bound: a spool file of 1 MiB fills up, and what does not fit is counted and logged, not lost silently
+rm -f "$T_DIR/spool" "$T_DIR/spool.offset"
+start_spool_gateway --audit-spool-file-mb 1
+sql "ALTER FUNCTION audit_append(jsonb) RENAME TO audit_append_away" >/dev/null
+urls=()
+for i in $(seq 3000); do urls+=("$GW_SPOOL/odata/$DS/"); done
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -A "bound-test-$(printf '%0200d' 0)" "${urls[@]}"
+t_is "$(spool_health '[.audit.dropped > 0, .audit.fileBytes > 1000000, .audit.fileBytes <= 1048576]')" "[true,true,true]" \
+    "3,000 events past a 1 MiB spool file: the file is full and the rest are counted as dropped"
+grep -q 'the audit spool is full' "$T_DIR/gateway-spool.log"
+t_ok $? "and the gateway logs it"
+sql "ALTER FUNCTION audit_append_away(jsonb) RENAME TO audit_append" >/dev/null
+for i in $(seq 300); do
+    [ "$(spool_health .audit.fileBytes)" = 0 ] && break
+    sleep 0.1
+done
+t_is "$(spool_health '.audit.fileBytes') $(spool_health '.audit.written + .audit.dropped >= 3000')" "0 true" \
+    "what the file held is written once PostgreSQL takes it again"
+kill "$SPOOL_PID"
+wait "$SPOOL_PID"
 grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR/gateway-spool.log" | head -20 | sed 's/^/# /'
 t_is "$(grep -cE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR/gateway-spool.log")" 0 "no sanitizer report from it"
 
