@@ -22,24 +22,6 @@
 
 typedef char int64_text_t[24];
 
-/* Describes a failed statement in err and classifies it by SQLSTATE. */
-static store_err_t db_error(PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen)
-{
-    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-
-    store__set_err(err, errlen, "%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
-    if (state == NULL)
-        return STORE_ERR_DB;
-    if (strcmp(state, "23505") == 0)
-        return STORE_ERR_CONFLICT;
-    if (strcmp(state, "23503") == 0)
-        return STORE_ERR_NOTFOUND;
-    if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0)
-        return STORE_ERR_INVALID;
-    return STORE_ERR_DB;
-}
-
 static const char *int64_param(int64_text_t buf, int64_t v)
 {
     snprintf(buf, sizeof(int64_text_t), "%" PRId64, v);
@@ -49,25 +31,6 @@ static const char *int64_param(int64_text_t buf, int64_t v)
 static PGresult *exec_params(PGconn *conn, const char *sql, int n, const char *const *values)
 {
     return PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
-}
-
-static int exec_command(PGconn *conn, const char *sql)
-{
-    PGresult *res = PQexec(conn, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-    PQclear(res);
-    return ok;
-}
-
-static const char *get_str(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
-}
-
-static int64_t get_int64(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 /* 1 to STORE_ADMIN_NAME_MAX characters of UTF-8 text (the server checks the encoding), no control characters */
@@ -109,7 +72,7 @@ store_err_t store_admin_schema_version(PGconn *conn, int *version, char *err, si
     *version = 0;
     res = PQexec(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        result = db_error(conn, res, "cannot read the schema version", err, errlen);
+        result = store__db_error(conn, res, "cannot read the schema version", err, errlen);
         goto out;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
@@ -119,7 +82,7 @@ store_err_t store_admin_schema_version(PGconn *conn, int *version, char *err, si
     PQclear(res);
     res = PQexec(conn, "SELECT COALESCE(max(version), 0) FROM schema_migrations");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        result = db_error(conn, res, "cannot read the schema version", err, errlen);
+        result = store__db_error(conn, res, "cannot read the schema version", err, errlen);
         goto out;
     }
     *version = atoi(PQgetvalue(res, 0, 0));
@@ -226,7 +189,7 @@ store_err_t store_admin_portal_add(PGconn *conn, const store_keyring_t *kr, cons
     lengths[5] = (int)bloblen;
     res = PQexecParams(conn, sql, 6, types, values, lengths, formats, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        result = db_error(conn, res, "cannot store the portal", err, errlen);
+        result = store__db_error(conn, res, "cannot store the portal", err, errlen);
         goto out;
     }
     if (created != NULL)
@@ -258,7 +221,7 @@ store_err_t store_admin_portal_list(PGconn *conn, store_admin_portals_t **out, c
     }
     list->_res = PQexec(conn, portal_list_sql);
     if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, list->_res, "cannot list portals", err, errlen);
+        result = store__db_error(conn, list->_res, "cannot list portals", err, errlen);
         goto out;
     }
     n = PQntuples(list->_res);
@@ -268,11 +231,11 @@ store_err_t store_admin_portal_list(PGconn *conn, store_admin_portals_t **out, c
     }
     for (i = 0; i != n; ++i) {
         store_admin_portal_t *p = list->items + i;
-        p->id = get_int64(list->_res, i, 0);
-        p->hub_domain = get_str(list->_res, i, 1);
+        p->id = store__get_int64(list->_res, i, 0);
+        p->hub_domain = store__get_str(list->_res, i, 1);
         p->scopes = PQgetvalue(list->_res, i, 2);
-        p->installed_by_user_id = get_int64(list->_res, i, 3);
-        p->refresh_token_key_id = get_int64(list->_res, i, 4);
+        p->installed_by_user_id = store__get_int64(list->_res, i, 3);
+        p->refresh_token_key_id = store__get_int64(list->_res, i, 4);
         p->needs_reauth = strcmp(PQgetvalue(list->_res, i, 5), "t") == 0;
         p->created_at = PQgetvalue(list->_res, i, 6);
         p->updated_at = PQgetvalue(list->_res, i, 7);
@@ -315,7 +278,7 @@ store_err_t store_admin_portal_refresh_token(PGconn *conn, const store_keyring_t
     /* the bytea column in binary form: the blob as it is */
     res = PQexecParams(conn, "SELECT refresh_token_enc FROM portals WHERE id = $1::bigint", 1, NULL, values, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, res, "cannot read the portal", err, errlen);
+        result = store__db_error(conn, res, "cannot read the portal", err, errlen);
         goto out;
     }
     if (PQntuples(res) != 1) {
@@ -368,7 +331,7 @@ store_err_t store_admin_portal_remove(PGconn *conn, int64_t portal_id, store_adm
     }
     removal->_res = exec_params(conn, "SELECT table_name, removed FROM portal_remove($1::bigint)", 1, values);
     if (PQresultStatus(removal->_res) != PGRES_TUPLES_OK) {
-        store_err_t e = db_error(conn, removal->_res, "cannot remove the portal", err, errlen);
+        store_err_t e = store__db_error(conn, removal->_res, "cannot remove the portal", err, errlen);
         store_admin_removal_destroy(removal);
         return e;
     }
@@ -384,7 +347,7 @@ store_err_t store_admin_portal_remove(PGconn *conn, int64_t portal_id, store_adm
     }
     for (i = 0; i != n; ++i) {
         removal->items[i].table = PQgetvalue(removal->_res, i, 0);
-        removal->items[i].rows = get_int64(removal->_res, i, 1);
+        removal->items[i].rows = store__get_int64(removal->_res, i, 1);
     }
     removal->count = (size_t)n;
     *out = removal;
@@ -434,20 +397,20 @@ store_err_t store_admin_keys_rotate(PGconn *conn, const store_keyring_t *kr, sto
         goto out;
     }
     rot->key_id = store_keyring_newest_id(kr);
-    if (!exec_command(conn, "BEGIN")) {
-        result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
+    if (!store__exec_command(conn, "BEGIN")) {
+        result = store__db_error(conn, NULL, "cannot start a transaction", err, errlen);
         goto out;
     }
     in_transaction = 1;
     /* the audit log tells a rotation (the same grant sealed anew) from a re-install (migration 008) */
-    if (!exec_command(conn, "SET LOCAL hsod.key_rotation = 'on'")) {
-        result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
+    if (!store__exec_command(conn, "SET LOCAL hsod.key_rotation = 'on'")) {
+        result = store__db_error(conn, NULL, "cannot start a transaction", err, errlen);
         goto out;
     }
     /* binary results: the id as an 8-byte integer, the blob as it is */
     rows = PQexecParams(conn, "SELECT id, refresh_token_enc FROM portals ORDER BY id FOR UPDATE", 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
-        result = db_error(conn, rows, "cannot read the portals", err, errlen);
+        result = store__db_error(conn, rows, "cannot read the portals", err, errlen);
         goto out;
     }
     n = PQntuples(rows);
@@ -479,7 +442,7 @@ store_err_t store_admin_keys_rotate(PGconn *conn, const store_keyring_t *kr, sto
                 goto nomem;
             res = exec_params(conn, "UPDATE portals SET needs_reauth = true, updated_at = now() WHERE id = $1::bigint", 1, values);
             if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                result = db_error(conn, res, "cannot mark the portal as needing re-authorisation", err, errlen);
+                result = store__db_error(conn, res, "cannot mark the portal as needing re-authorisation", err, errlen);
                 goto out;
             }
             PQclear(res);
@@ -511,16 +474,16 @@ store_err_t store_admin_keys_rotate(PGconn *conn, const store_keyring_t *kr, sto
         }
         free(sealed);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            result = db_error(conn, res, "cannot store the re-sealed refresh token", err, errlen);
+            result = store__db_error(conn, res, "cannot store the re-sealed refresh token", err, errlen);
             goto out;
         }
         PQclear(res);
         res = NULL;
         ++rot->resealed;
     }
-    if (!exec_command(conn, "COMMIT")) {
+    if (!store__exec_command(conn, "COMMIT")) {
         in_transaction = 0;
-        result = db_error(conn, NULL, "cannot commit the rotation", err, errlen);
+        result = store__db_error(conn, NULL, "cannot commit the rotation", err, errlen);
         goto out;
     }
     in_transaction = 0;
@@ -535,7 +498,7 @@ out:
     PQclear(res);
     PQclear(rows);
     if (in_transaction)
-        exec_command(conn, "ROLLBACK");
+        store__exec_command(conn, "ROLLBACK");
     store_admin_rotation_destroy(rot);
     return result;
 }
@@ -751,14 +714,14 @@ store_err_t store_admin_datasource_create(PGconn *conn, int64_t portal_id, int64
                       "VALUES ($1::bigint, $2::bigint, $3::text, $4::jsonb) RETURNING id",
                       4, values);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        result = db_error(conn, res, "cannot create the data source", err, errlen);
+        result = store__db_error(conn, res, "cannot create the data source", err, errlen);
         if (result == STORE_ERR_NOTFOUND)
             store__set_err(err, errlen, "portal %" PRId64 " is not installed", portal_id);
         else if (result == STORE_ERR_CONFLICT)
             store__set_err(err, errlen, "portal %" PRId64 " already has a data source named \"%s\"", portal_id, name);
         goto out;
     }
-    *id = get_int64(res, 0, 0);
+    *id = store__get_int64(res, 0, 0);
     result = STORE_OK;
 
 out:
@@ -792,7 +755,7 @@ static store_err_t datasource_query(PGconn *conn, const char *sql, int64_t param
     }
     list->_res = exec_params(conn, sql, 1, values);
     if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, list->_res, "cannot read data sources", err, errlen);
+        result = store__db_error(conn, list->_res, "cannot read data sources", err, errlen);
         goto out;
     }
     n = PQntuples(list->_res);
@@ -802,9 +765,9 @@ static store_err_t datasource_query(PGconn *conn, const char *sql, int64_t param
     }
     for (i = 0; i != n; ++i) {
         store_admin_datasource_t *d = list->items + i;
-        d->id = get_int64(list->_res, i, 0);
-        d->portal_id = get_int64(list->_res, i, 1);
-        d->owner_user_id = get_int64(list->_res, i, 2);
+        d->id = store__get_int64(list->_res, i, 0);
+        d->portal_id = store__get_int64(list->_res, i, 1);
+        d->owner_user_id = store__get_int64(list->_res, i, 2);
         d->name = PQgetvalue(list->_res, i, 3);
         d->objects = PQgetvalue(list->_res, i, 4);
         d->definition = PQgetvalue(list->_res, i, 5);
@@ -896,12 +859,12 @@ store_err_t store_admin_token_mint(PGconn *conn, int64_t portal_id, int64_t owne
                        "RETURNING id",
                        6, types, values, lengths, formats, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        result = db_error(conn, res, "cannot store the token", err, errlen);
+        result = store__db_error(conn, res, "cannot store the token", err, errlen);
         if (result == STORE_ERR_NOTFOUND)
             store__set_err(err, errlen, "portal %" PRId64 " is not installed", portal_id);
         goto out;
     }
-    *id = get_int64(res, 0, 0);
+    *id = store__get_int64(res, 0, 0);
     result = STORE_OK;
 
 out:
@@ -938,7 +901,7 @@ store_err_t store_admin_token_list(PGconn *conn, int64_t portal_id, int64_t owne
     }
     list->_res = exec_params(conn, token_list_sql, 2, values);
     if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, list->_res, "cannot list tokens", err, errlen);
+        result = store__db_error(conn, list->_res, "cannot list tokens", err, errlen);
         goto out;
     }
     n = PQntuples(list->_res);
@@ -948,17 +911,17 @@ store_err_t store_admin_token_list(PGconn *conn, int64_t portal_id, int64_t owne
     }
     for (i = 0; i != n; ++i) {
         store_admin_token_t *t = list->items + i;
-        t->id = get_int64(list->_res, i, 0);
-        t->portal_id = get_int64(list->_res, i, 1);
-        t->owner_user_id = get_int64(list->_res, i, 2);
+        t->id = store__get_int64(list->_res, i, 0);
+        t->portal_id = store__get_int64(list->_res, i, 1);
+        t->owner_user_id = store__get_int64(list->_res, i, 2);
         t->name = PQgetvalue(list->_res, i, 3);
         t->display_prefix = PQgetvalue(list->_res, i, 4);
         t->status = PQgetvalue(list->_res, i, 5);
         t->created_at = PQgetvalue(list->_res, i, 6);
         t->expires_at = PQgetvalue(list->_res, i, 7);
-        t->last_used_at = get_str(list->_res, i, 8);
-        t->revoked_at = get_str(list->_res, i, 9);
-        t->revoked_by = get_int64(list->_res, i, 10);
+        t->last_used_at = store__get_str(list->_res, i, 8);
+        t->revoked_at = store__get_str(list->_res, i, 9);
+        t->revoked_by = store__get_int64(list->_res, i, 10);
     }
     list->count = (size_t)n;
     *out = list;
@@ -995,8 +958,8 @@ store_err_t store_admin_token_revoke(PGconn *conn, int64_t token_id, int64_t rev
         result = STORE_ERR_INVALID;
         goto out;
     }
-    if (!exec_command(conn, "BEGIN")) {
-        result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
+    if (!store__exec_command(conn, "BEGIN")) {
+        result = store__db_error(conn, NULL, "cannot start a transaction", err, errlen);
         goto out;
     }
     in_transaction = 1;
@@ -1005,14 +968,14 @@ store_err_t store_admin_token_revoke(PGconn *conn, int64_t token_id, int64_t rev
                       "WHERE id = $1::bigint AND revoked_at IS NULL RETURNING id",
                       2, values);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, res, "cannot revoke the token", err, errlen);
+        result = store__db_error(conn, res, "cannot revoke the token", err, errlen);
         goto out;
     }
     if (PQntuples(res) == 0) {
         PQclear(res);
         res = exec_params(conn, "SELECT 1 FROM access_tokens WHERE id = $1::bigint", 1, values);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            result = db_error(conn, res, "cannot read the token", err, errlen);
+            result = store__db_error(conn, res, "cannot read the token", err, errlen);
             goto out;
         }
         if (PQntuples(res) == 0) {
@@ -1028,12 +991,12 @@ store_err_t store_admin_token_revoke(PGconn *conn, int64_t token_id, int64_t rev
     PQclear(res);
     res = exec_params(conn, "SELECT pg_notify('token_revoked', $1::text)", 1, values);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, res, "cannot notify the revocation", err, errlen);
+        result = store__db_error(conn, res, "cannot notify the revocation", err, errlen);
         goto out;
     }
-    if (!exec_command(conn, "COMMIT")) {
+    if (!store__exec_command(conn, "COMMIT")) {
         in_transaction = 0;
-        result = db_error(conn, NULL, "cannot commit the revocation", err, errlen);
+        result = store__db_error(conn, NULL, "cannot commit the revocation", err, errlen);
         goto out;
     }
     in_transaction = 0;
@@ -1042,7 +1005,7 @@ store_err_t store_admin_token_revoke(PGconn *conn, int64_t token_id, int64_t rev
 out:
     PQclear(res);
     if (in_transaction)
-        exec_command(conn, "ROLLBACK");
+        store__exec_command(conn, "ROLLBACK");
     return result;
 }
 
@@ -1086,7 +1049,7 @@ store_err_t store_admin_launch_create(PGconn *conn, int64_t portal_id, int64_t u
     values[3] = ttl_text;
     res = PQexecParams(conn, sql, 4, types, values, lengths, formats, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        result = db_error(conn, res, "cannot store the launch code", err, errlen);
+        result = store__db_error(conn, res, "cannot store the launch code", err, errlen);
     } else if (strcmp(PQcmdTuples(res), "1") != 0) {
         store__set_err(err, errlen, "there is no portal %" PRId64, portal_id);
         result = STORE_ERR_NOTFOUND;

@@ -27,31 +27,6 @@ static const char *int64_param(int64_text_t buf, int64_t v)
     return buf;
 }
 
-static int64_t get_int64(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static store_err_t db_error(PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen)
-{
-    const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-    store__set_err(err, errlen, "%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
-    if (state != NULL && (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0))
-        return STORE_ERR_INVALID;
-    return STORE_ERR_DB;
-}
-
-static int exec_command(PGconn *conn, const char *sql)
-{
-    PGresult *res = PQexec(conn, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-    PQclear(res);
-    return ok;
-}
-
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
@@ -277,9 +252,9 @@ static store_err_t walk_chain(walk_t *w, const PGresult *chains, int i)
     int seen_newest = 0, n, r;
 
     memset(c, 0, sizeof(*c));
-    c->portal_id = get_int64(chains, i, 0);
-    c->recorded_last_seq = last_seq = get_int64(chains, i, 1);
-    c->pruned_seq = get_int64(chains, i, 3);
+    c->portal_id = store__get_int64(chains, i, 0);
+    c->recorded_last_seq = last_seq = store__get_int64(chains, i, 1);
+    c->pruned_seq = store__get_int64(chains, i, 3);
     w->chain = c;
     if (get_hash(chains, i, 2, &last_hash) != 0 || get_hash(chains, i, 4, &pruned_hash) != 0) {
         store__set_err(w->err, w->errlen, "out of memory");
@@ -299,7 +274,7 @@ static store_err_t walk_chain(walk_t *w, const PGresult *chains, int i)
         values[1] = int64_param(cursor_text, cursor);
         res = PQexecParams(w->conn, rows_sql, 3, NULL, values, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            result = db_error(w->conn, res, "cannot read the audit log", w->err, w->errlen);
+            result = store__db_error(w->conn, res, "cannot read the audit log", w->err, w->errlen);
             goto out;
         }
         n = PQntuples(res);
@@ -307,7 +282,7 @@ static store_err_t walk_chain(walk_t *w, const PGresult *chains, int i)
             const char *fields[NFIELDS];
             size_t lens[NFIELDS];
             unsigned char computed[STORE_AUDIT_HASH_LEN];
-            int64_t seq = get_int64(res, r, 0);
+            int64_t seq = store__get_int64(res, r, 0);
             int col, altered;
 
             fields[0] = portal_text;
@@ -410,13 +385,13 @@ static store_err_t report_orphans(walk_t *w, const char *portal_text)
     int i, n;
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result = db_error(w->conn, res, "cannot read the audit log", w->err, w->errlen);
+        result = store__db_error(w->conn, res, "cannot read the audit log", w->err, w->errlen);
         goto out;
     }
     n = PQntuples(res);
     for (i = 0; i != n; ++i) {
-        int64_t portal = get_int64(res, i, 0), rows = get_int64(res, i, 1), first = get_int64(res, i, 2),
-                last = get_int64(res, i, 3);
+        int64_t portal = store__get_int64(res, i, 0), rows = store__get_int64(res, i, 1), first = store__get_int64(res, i, 2),
+                last = store__get_int64(res, i, 3);
         char what[80];
         int plural = rows_text(what, sizeof(what), first, last, rows);
         report(w, portal, STORE_AUDIT_NO_CHAIN, first, last, rows,
@@ -453,12 +428,12 @@ store_err_t store_audit_verify(PGconn *conn, int64_t portal_id, const store_audi
     }
     /* the hash covers the UTF-8 text of the fields */
     if ((encoding == NULL || strcmp(encoding, "UTF8") != 0) && PQsetClientEncoding(conn, "UTF8") != 0) {
-        result = db_error(conn, NULL, "cannot set the client encoding to UTF8", err, errlen);
+        result = store__db_error(conn, NULL, "cannot set the client encoding to UTF8", err, errlen);
         goto out;
     }
     if (ts == PQTRANS_IDLE) {
-        if (!exec_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
-            result = db_error(conn, NULL, "cannot start a transaction", err, errlen);
+        if (!store__exec_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
+            result = store__db_error(conn, NULL, "cannot start a transaction", err, errlen);
             goto out;
         }
         own_transaction = 1;
@@ -470,7 +445,7 @@ store_err_t store_audit_verify(PGconn *conn, int64_t portal_id, const store_audi
 
     chains = PQexecParams(conn, chains_sql, 1, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(chains) != PGRES_TUPLES_OK) {
-        result = db_error(conn, chains, "cannot read the audit chains", err, errlen);
+        result = store__db_error(conn, chains, "cannot read the audit chains", err, errlen);
         goto out;
     }
     n = PQntuples(chains);
@@ -487,8 +462,8 @@ store_err_t store_audit_verify(PGconn *conn, int64_t portal_id, const store_audi
         goto out;
     if (own_transaction) {
         own_transaction = 0;
-        if (!exec_command(conn, "COMMIT")) {
-            result = db_error(conn, NULL, "cannot end the transaction", err, errlen);
+        if (!store__exec_command(conn, "COMMIT")) {
+            result = store__db_error(conn, NULL, "cannot end the transaction", err, errlen);
             goto out;
         }
     }
@@ -500,7 +475,7 @@ store_err_t store_audit_verify(PGconn *conn, int64_t portal_id, const store_audi
 
 out:
     if (own_transaction)
-        exec_command(conn, "ROLLBACK");
+        store__exec_command(conn, "ROLLBACK");
     PQclear(chains);
     EVP_MD_CTX_free(w.md);
     store_audit_report_destroy(w.report);
@@ -531,9 +506,9 @@ store_err_t store_audit_prune(PGconn *conn, int64_t portal_id, int64_t *removed,
     }
     res = PQexecParams(conn, "SELECT audit_prune($1::bigint)", 1, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        result = db_error(conn, res, "cannot prune the audit log", err, errlen);
+        result = store__db_error(conn, res, "cannot prune the audit log", err, errlen);
     else
-        *removed = get_int64(res, 0, 0);
+        *removed = store__get_int64(res, 0, 0);
     PQclear(res);
     return result;
 }
@@ -557,7 +532,7 @@ store_err_t store_audit_retention_set(PGconn *conn, int64_t portal_id, int days,
     }
     res = PQexecParams(conn, sql, 2, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        result = db_error(conn, res, "cannot set the audit retention", err, errlen);
+        result = store__db_error(conn, res, "cannot set the audit retention", err, errlen);
     else if (created != NULL)
         *created = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);

@@ -387,34 +387,6 @@ out:
 
 /* ---- blocking administration ---- */
 
-/* Describes a failed statement in err and classifies it by SQLSTATE. */
-static store_err_t db_error(PGconn *conn, const PGresult *res, const char *what, char *err, size_t errlen)
-{
-    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-
-    store__set_err(err, errlen, "%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
-    if (state == NULL)
-        return STORE_ERR_DB;
-    if (strcmp(state, "23505") == 0)
-        return STORE_ERR_CONFLICT;
-    if (strcmp(state, "23503") == 0)
-        return STORE_ERR_NOTFOUND;
-    if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0)
-        return STORE_ERR_INVALID;
-    return STORE_ERR_DB;
-}
-
-static int64_t get_int64(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static const char *get_str(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
-}
-
 store_err_t store_staff_add(PGconn *conn, const store_keyring_t *kr, const store_staff_add_t *req, store_staff_added_t *out,
                             char *err, size_t errlen)
 {
@@ -468,7 +440,7 @@ store_err_t store_staff_add(PGconn *conn, const store_keyring_t *kr, const store
     lengths[2] = (int)bloblen;
     res = PQexecParams(conn, req->reset ? reset_sql : insert_sql, 3, types, values, lengths, formats, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, res, "cannot store the staff account", err, errlen);
+        result = store__db_error(conn, res, "cannot store the staff account", err, errlen);
         goto out;
     }
     if (PQntuples(res) != 1) {
@@ -482,7 +454,7 @@ store_err_t store_staff_add(PGconn *conn, const store_keyring_t *kr, const store
         goto out;
     }
     out->disabled = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    out->sessions_removed = get_int64(res, 0, 1);
+    out->sessions_removed = store__get_int64(res, 0, 1);
     result = STORE_OK;
 
 out:
@@ -515,7 +487,7 @@ store_err_t store_staff_list(PGconn *conn, store_staff_accounts_t **out, char *e
     }
     list->_res = PQexec(conn, staff_list_sql);
     if (PQresultStatus(list->_res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, list->_res, "cannot list staff accounts", err, errlen);
+        result = store__db_error(conn, list->_res, "cannot list staff accounts", err, errlen);
         goto out;
     }
     n = PQntuples(list->_res);
@@ -527,10 +499,10 @@ store_err_t store_staff_list(PGconn *conn, store_staff_accounts_t **out, char *e
         store_staff_account_t *a = list->items + i;
         a->login = PQgetvalue(list->_res, i, 0);
         a->created_at = PQgetvalue(list->_res, i, 1);
-        a->disabled_at = get_str(list->_res, i, 2);
-        a->locked_until = get_str(list->_res, i, 3);
-        a->failed_logins = get_int64(list->_res, i, 4);
-        a->sessions = get_int64(list->_res, i, 5);
+        a->disabled_at = store__get_str(list->_res, i, 2);
+        a->locked_until = store__get_str(list->_res, i, 3);
+        a->failed_logins = store__get_int64(list->_res, i, 4);
+        a->sessions = store__get_int64(list->_res, i, 5);
     }
     list->count = (size_t)n;
     *out = list;
@@ -576,7 +548,7 @@ store_err_t store_staff_disable(PGconn *conn, const char *login, int *already_di
     }
     res = PQexecParams(conn, sql, 1, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result = db_error(conn, res, "cannot disable the staff account", err, errlen);
+        result = store__db_error(conn, res, "cannot disable the staff account", err, errlen);
         goto out;
     }
     if (PQntuples(res) != 1) {
@@ -587,7 +559,7 @@ store_err_t store_staff_disable(PGconn *conn, const char *login, int *already_di
     if (already_disabled != NULL)
         *already_disabled = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     if (sessions_removed != NULL)
-        *sessions_removed = get_int64(res, 0, 1);
+        *sessions_removed = store__get_int64(res, 0, 1);
     result = STORE_OK;
 
 out:
