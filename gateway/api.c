@@ -596,13 +596,93 @@ static int on_session_req(h2o_req_t *req, api_req_t *r)
 
 /* ---- sessions ---- */
 
-static const char whoami_sql[] = "SELECT s.portal_id, s.user_id, s.hubspot_super_admin OR EXISTS (SELECT 1 FROM portal_admins a "
-                                 "WHERE a.portal_id = s.portal_id AND a.user_id = s.user_id), array_to_string(s.team_ids, ',') "
-                                 "FROM sessions s WHERE s.token_hash = $1::bytea AND s.expires_at > now()";
+/*
+ * The session, and who its user is: what HubSpot said last (at the session's start, or later to a session or a
+ * feed), and whether that is older than SESSION_RECHECK seconds, with the portal's grant to ask again.
+ */
+#define SESSION_RECHECK 300
+static const char whoami_sql[] =
+    "SELECT s.portal_id, s.user_id, coalesce(u.hubspot_super_admin, s.hubspot_super_admin) OR EXISTS (SELECT 1 FROM portal_admins "
+    "a "
+    "WHERE a.portal_id = s.portal_id AND a.user_id = s.user_id), array_to_string(coalesce(u.team_ids, s.team_ids), ','), "
+    "coalesce(u.seen_at < now() - make_interval(secs => " H2O_TO_STR(
+        SESSION_RECHECK) "), true), p.refresh_token_enc, "
+                         "p.needs_reauth, EXISTS (SELECT 1 FROM portal_admins a WHERE a.portal_id = s.portal_id AND a.user_id = "
+                         "s.user_id) "
+                         "FROM sessions s JOIN portals p ON p.id = s.portal_id "
+                         "LEFT JOIN portal_users u ON u.portal_id = s.portal_id AND u.user_id = s.user_id "
+                         "WHERE s.token_hash = $1::bytea AND s.expires_at > now()";
+
+static const char user_upsert_sql[] = GW_PORTAL_USER_UPSERT_SQL;
+
+static void on_user_recorded(void *data, PGresult *res, const char *err)
+{
+    api_req_t *r = data;
+    if (res == NULL)
+        gw_log(GW_LOG_WARN, "api", "could not record who user %" PRId64 " is: %s", r->user_id, err);
+    r->then(r);
+}
+
+static void on_session_ended(void *data, PGresult *res, const char *err)
+{
+    api_req_t *r = data;
+    if (res == NULL)
+        gw_log(GW_LOG_WARN, "api", "could not end the sessions of a removed user: %s", err);
+    gw_api_send_err(r->req, 401, "SessionInvalid", "HubSpot no longer has you as a user of this portal: the session has ended");
+}
+
+/*
+ * HubSpot's answer about the session's user: a user it no longer has in the portal loses every session; a known
+ * one's role and teams are recorded and used from this request on. When HubSpot cannot say, the request goes on
+ * with what was known.
+ */
+static void on_recheck(hs_call_t *call, void *data)
+{
+    api_req_t *r = data;
+    h2o_req_t *req = r->req;
+    char *teams_text;
+    int super_admin;
+
+    r->call = NULL;
+    if (hs_call_error(call) == HS_ERR_STATUS && hs_call_status(call) == 404) {
+        const char *params[2] = {gw_api_int_param(req, r->portal_id), gw_api_int_param(req, r->user_id)};
+        hs_call_destroy(call);
+        gw_log(GW_LOG_WARN, "api", "portal=%" PRId64 " user=%" PRId64 " is no longer a HubSpot user of the portal: sessions ended",
+               r->portal_id, r->user_id);
+        if (store_pg_query(gw.db, "DELETE FROM sessions WHERE portal_id = $1::bigint AND user_id = $2::bigint", 2, params, 0,
+                           on_session_ended, r) != 0)
+            gw_api_send_err(req, 500, "InternalError", "out of memory");
+        return;
+    }
+    teams_text = h2o_mem_alloc_pool(&req->pool, GW_USER_TEAMS_TEXT);
+    if (hs_call_error(call) != HS_OK ||
+        gw_hs_user_parse(hs_call_body(call), r->user_id, &super_admin, teams_text, GW_USER_TEAMS_TEXT) != 0) {
+        gw_log(GW_LOG_WARN, "api",
+               "portal=%" PRId64 " could not ask HubSpot about user %" PRId64 " (%s): going on with what is known", r->portal_id,
+               r->user_id, hs_call_error(call) != HS_OK ? hs_call_message(call) : "an unreadable answer");
+        hs_call_destroy(call);
+        r->then(r);
+        return;
+    }
+    hs_call_destroy(call);
+    /* the teams as the rest of the API reads them: "1,2" */
+    {
+        size_t n = strlen(teams_text);
+        r->teams = h2o_strdup(&req->pool, teams_text + 1, n >= 2 ? n - 2 : 0).base;
+    }
+    r->admin = super_admin || r->named_admin;
+    {
+        const char *params[4] = {gw_api_int_param(req, r->portal_id), gw_api_int_param(req, r->user_id),
+                                 super_admin ? "true" : "false", teams_text};
+        if (store_pg_query(gw.db, user_upsert_sql, 4, params, 0, on_user_recorded, r) != 0)
+            gw_api_send_err(req, 500, "InternalError", "out of memory");
+    }
+}
 
 static void on_whoami(void *data, PGresult *res, const char *err)
 {
     api_req_t *r = data;
+    char path[64];
 
     if (res == NULL) {
         gw_api_send_db_error(r->req, "a session could not be read", err);
@@ -613,6 +693,19 @@ static void on_whoami(void *data, PGresult *res, const char *err)
         return;
     }
     read_identity(r, res);
+    r->named_admin = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
+    /* who the user is may have changed in HubSpot since it was last asked: ask again (a grant that cannot be used
+     * does not stop the session, so that an admin can still uninstall) */
+    if (strcmp(PQgetvalue(res, 0, 4), "t") == 0 && strcmp(PQgetvalue(res, 0, 6), "f") == 0) {
+        store_err_t se;
+        uint32_t key_id;
+        if ((r->grant = gw_grant_open(r->portal_id, PQgetvalue(res, 0, 5), &se, &key_id)) != NULL) {
+            r->grant_enc = h2o_strdup(&r->req->pool, PQgetvalue(res, 0, 5), SIZE_MAX).base;
+            snprintf(path, sizeof(path), "/settings/v3/users/%" PRId64, r->user_id);
+            if ((r->call = hs_call_start(gw.hubspot, r->portal_id, r->grant, "GET", path, NULL, on_recheck, r)) != NULL)
+                return;
+        }
+    }
     r->then(r);
 }
 

@@ -18,6 +18,7 @@ typedef struct st_api_req_t {
     h2o_req_t *req;
     int64_t portal_id, user_id; /* the session's */
     int admin;
+    int named_admin;                      /* in portal_admins (an admin whatever HubSpot says) */
     const char *teams;                    /* the user's HubSpot team ids, "1,2" (in the pool) */
     void (*then)(struct st_api_req_t *r); /* what an authenticated request does */
     int64_t target_id;                    /* the id in the path (/api/v1/tokens/{id}), 0 when none */

@@ -65,6 +65,11 @@ void gw_api_with_grant(api_req_t *r, void (*then)(api_req_t *r))
 {
     const char *params[1] = {gw_api_int_param(r->req, r->portal_id)};
 
+    if (r->grant != NULL) { /* opened already, when the session was checked with HubSpot */
+        then(r);
+        return;
+    }
+
     r->grant_then = then;
     if (store_pg_query(gw.db, "SELECT refresh_token_enc, needs_reauth FROM portals WHERE id = $1::bigint", 1, params, 0,
                        on_grant_read, r) != 0)

@@ -533,10 +533,7 @@ static void run_auth(gw_odata_req_t *r)
 
 /* ---- who the token's owner is now ---- */
 
-static const char owner_sql[] =
-    "INSERT INTO portal_users (portal_id, user_id, hubspot_super_admin, team_ids) VALUES ($1::bigint, $2::bigint, $3::boolean, "
-    "$4::bigint[]) ON CONFLICT (portal_id, user_id) DO UPDATE SET hubspot_super_admin = EXCLUDED.hubspot_super_admin, "
-    "team_ids = EXCLUDED.team_ids, seen_at = now()";
+static const char owner_sql[] = GW_PORTAL_USER_UPSERT_SQL;
 
 static void on_owner_stored(void *data, PGresult *res, const char *err)
 {

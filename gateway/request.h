@@ -77,6 +77,12 @@ int gw_props_load(gw_props_load_t *l, const char *refresh_token, const char **ob
 /** Cancels what is still out and frees the load's memory. */
 void gw_props_load_dispose(gw_props_load_t *l);
 
+/* Records who a portal's user is, as HubSpot just said: $1 portal, $2 user, $3 super admin, $4 teams (an array). */
+#define GW_PORTAL_USER_UPSERT_SQL                                                                                                  \
+    "INSERT INTO portal_users (portal_id, user_id, hubspot_super_admin, team_ids) VALUES ($1::bigint, $2::bigint, $3::boolean, "   \
+    "$4::bigint[]) ON CONFLICT (portal_id, user_id) DO UPDATE SET hubspot_super_admin = EXCLUDED.hubspot_super_admin, "            \
+    "team_ids = EXCLUDED.team_ids, seen_at = now()"
+
 #define GW_USER_TEAMS_MAX 64
 #define GW_USER_TEAMS_TEXT (GW_USER_TEAMS_MAX * 21 + 3)
 /**

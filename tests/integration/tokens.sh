@@ -143,4 +143,24 @@ for s in "$tok" "$tok2" "$exp" "$ADMIN" "$U2" "$U3"; do
 done
 t_is "$leaks" 0 "no token or session text in the gateway's log"
 
+# ---- a session's user as HubSpot says now (checked again after 5 minutes) ----
+fake_session() { # fake_session USER SUPER_ADMIN: a session as one started a while ago would be; prints its token
+    local tok
+    tok="hsods_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)"
+    sql "INSERT INTO sessions (portal_id, token_hash, user_id, expires_at, hubspot_super_admin, team_ids)
+         VALUES ($PORTAL, sha256(convert_to('$tok', 'UTF8')), $1, now() + interval '1 hour', $2, '{}')" >/dev/null
+    echo "$tok"
+}
+sql "UPDATE portal_users SET seen_at = now() - interval '10 minutes' WHERE portal_id = $PORTAL AND user_id = 2" >/dev/null
+S2=$(fake_session 2 true)
+st=$(api GET /me "$S2")
+t_is "$st $(jq -r .role "$T_DIR/b")" "200 member" \
+    "a session whose user HubSpot was not asked about lately: HubSpot is asked, and its answer decides (no longer a super admin)"
+t_is "$(sql "SELECT hubspot_super_admin, seen_at > now() - interval '1 minute' FROM portal_users WHERE portal_id = $PORTAL AND user_id = 2")" \
+    "f|t" "and is recorded"
+S9=$(fake_session 9 false)
+st=$(api GET /tokens "$S9")
+t_is "$st $(err_code)" "401 SessionInvalid" "a user HubSpot no longer has in the portal: 401"
+t_is "$(sql "SELECT count(*) FROM sessions WHERE portal_id = $PORTAL AND user_id = 9")" 0 "and every session of theirs ends"
+
 t_done
