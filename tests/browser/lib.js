@@ -20,11 +20,66 @@ for (const k of ['BT_GATEWAY_URL', 'BT_PORTAL', 'BT_ARTIFACTS', 'BT_CHROMIUM', '
     if (!process.env[k]) throw new Error(`${k} is not set: run this test through tests/browser/run.sh`);
 }
 
-/** A one-time launch link for a user of the portal, as HubSpot's app card would get it. */
-export function launchUrl(user) {
-    const out = execFileSync(process.env.BT_GATEWAYCTL, ['launch', '--portal', PORTAL, '--user', user, '--public-url', GW]).toString().trim();
+/** A one-time launch link for a user of the portal (the shared one unless told), as HubSpot's app card would get it. */
+export function launchUrl(user, portal = PORTAL) {
+    const out = execFileSync(process.env.BT_GATEWAYCTL, ['launch', '--portal', String(portal), '--user', user, '--public-url', GW]).toString().trim();
     assert.match(out, /\/app\/#launch=[A-Za-z0-9_-]+$/, 'gatewayctl launch prints a launch URL');
     return out;
+}
+
+/** An admin API session for a user, as the UI gets one from its launch link; resolves with its token. */
+export async function apiSession(user, portal = PORTAL) {
+    const code = /#launch=([A-Za-z0-9_-]+)$/.exec(launchUrl(user, portal))[1];
+    const res = await fetch(`${GW}/api/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ launchCode: code }) });
+    const doc = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(doc));
+    return doc.token;
+}
+
+/** An admin API call with a session token; the body parsed as JSON when it is JSON. */
+export async function call(token, method, path, body) {
+    const headers = { Authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${GW}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    } catch {
+        doc = text;
+    }
+    return { status: res.status, body: doc };
+}
+
+/**
+ * Installs another portal, `hubId`, for a test of its own: a refresh token of its own from the simulator's
+ * OAuth flow (the approval, then the code traded), stored with gatewayctl. Revoking it, as an uninstall does,
+ * leaves the shared portal's grant alone, which the other test files and the other tests on the simulator use.
+ * Resolves with the refresh token.
+ */
+export async function installPortal(hubId, installedBy = ADMIN_USER) {
+    const sim = process.env.BT_SIM_URL;
+    const client = { client_id: process.env.BT_SIM_CLIENT_ID, client_secret: process.env.BT_SIM_CLIENT_SECRET };
+    assert.ok(sim && client.client_id && client.client_secret, 'BT_SIM_URL, BT_SIM_CLIENT_ID and BT_SIM_CLIENT_SECRET are set by run.sh');
+    const redirect = 'http://127.0.0.1:9/oauth/callback'; // never followed: the code is read from the redirect
+    const approved = await fetch(`${sim}/oauth/authorize`, {
+        method: 'POST',
+        body: new URLSearchParams({ client_id: client.client_id, redirect_uri: redirect, scope: 'oauth', action: 'approve' }),
+        redirect: 'manual',
+    });
+    assert.equal(approved.status, 302, 'the simulator approves the install');
+    const code = new URL(approved.headers.get('location')).searchParams.get('code');
+    const res = await fetch(`${sim}/oauth/v1/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', ...client, redirect_uri: redirect, code }),
+    });
+    const doc = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(doc));
+    execFileSync(process.env.BT_GATEWAYCTL, ['portal', 'add', '--hub-id', String(hubId), '--refresh-token', '-', '--installed-by', installedBy], {
+        input: doc.refresh_token,
+        stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    return doc.refresh_token;
 }
 
 export function sql(query) {

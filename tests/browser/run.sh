@@ -3,7 +3,8 @@
 # real gateway on a fresh database and the simulator that deploy/test.sh started. The flow: launch links,
 # a data source built from objects and properties, sharing, a token minted, read once, used on a feed and
 # revoked, a member's view, the end of a session (ui.test.js); the audit log on the admins' Audit page and on
-# the support staff's page at /staff/, with a staff account made by gatewayctl (audit.test.js). axe-core
+# the support staff's page at /staff/, with a staff account made by gatewayctl (audit.test.js); the uninstall
+# from the Portal page, on a second portal with a grant of its own from the simulator (portal.test.js). axe-core
 # audits the main screens (WCAG 2.1 A and AA, contrast included) and the main action is reached by
 # keyboard. Screenshots of the main screens go to $GW_BUILD_DIR/artifacts/browser/.
 . "$(dirname "$0")/../integration/lib.sh"
@@ -36,10 +37,12 @@ rm -f "$ARTIFACTS"/*.png
 export BT_GATEWAY_URL="$GW_URL" BT_PORTAL="$GW_TEST_SIM_PORTAL" BT_CHROMIUM="$CHROMIUM" BT_ARTIFACTS="$ARTIFACTS"
 export BT_GATEWAYCTL="$GW_BUILD_DIR/gatewayctl" BT_GATEWAY_BIN="$GW_BUILD_DIR/odata-gateway"
 export BT_PSQL_HOST="$GW_TEST_PGDIR/run" BT_DB="$T_DB"
+# the simulator's OAuth app, for a portal of a test's own with a refresh token of its own
+export BT_SIM_URL="$GW_TEST_SIM_URL" BT_SIM_CLIENT_ID="$GW_TEST_SIM_CLIENT_ID" BT_SIM_CLIENT_SECRET="$GW_TEST_SIM_CLIENT_SECRET"
 
 start=$(date +%s)
 # one file after the other: they share the gateway and its database, and ui.test.js ends every session
-node --test --test-concurrency=1 --test-reporter=tap "$HERE/ui.test.js" "$HERE/audit.test.js"
+node --test --test-concurrency=1 --test-reporter=tap "$HERE/ui.test.js" "$HERE/audit.test.js" "$HERE/portal.test.js"
 rc=$?
 echo "# browser test: $(($(date +%s) - start)) s; screenshots in $ARTIFACTS"
 it_teardown $rc

@@ -8,6 +8,7 @@ import { renderSourceEditor } from './views/source-edit.js';
 import { renderSourceDetail } from './views/source-detail.js';
 import { renderTokens } from './views/tokens.js';
 import { renderAudit } from './views/audit.js';
+import { renderPortal } from './views/portal.js';
 
 const main = document.getElementById('main');
 const topbar = document.getElementById('topbar');
@@ -47,11 +48,28 @@ function showReopen(detail) {
     heading.focus();
 }
 
+/**
+ * Ends the page on `screen` (a section with an h1): the session is gone with the portal's rows after an
+ * uninstall, so the token is dropped and nothing calls the API again, whatever the address becomes.
+ */
+function showFinal(screen) {
+    ended = true;
+    setSession(null);
+    window.removeEventListener('hashchange', render);
+    topbar.hidden = true;
+    fill(main, screen);
+    const heading = screen.querySelector('h1');
+    document.title = `${heading.textContent} · Power BI connector`;
+    window.scrollTo(0, 0);
+    heading.focus();
+}
+
 function route() {
     const hash = location.hash.replace(/^#\/?/, '');
     const parts = hash.split('/').filter(Boolean);
     if (parts[0] === 'tokens') return { section: 'tokens', view: renderTokens, params: {} };
     if (parts[0] === 'audit') return { section: 'audit', view: renderAudit, params: {} };
+    if (parts[0] === 'portal') return { section: 'portal', view: renderPortal, params: {} };
     if (parts[0] === 'sources' && parts[1] === 'new') return { section: 'sources', view: renderSourceEditor, params: {} };
     if (parts[0] === 'sources' && /^\d+$/.test(parts[1] || '')) {
         if (parts[2] === 'edit') return { section: 'sources', view: renderSourceEditor, params: { id: parts[1] } };
@@ -86,6 +104,7 @@ function render() {
             if (h1 && document.activeElement !== h1 && !view.contains(document.activeElement)) h1.focus({ preventScroll: true });
         },
         alive: () => view.isConnected,
+        end: showFinal,
     };
     flash = null;
     window.scrollTo(0, 0);
@@ -98,8 +117,8 @@ function showWho() {
     const who = document.getElementById('who');
     fill(
         who,
-        h('span', {}, 'Portal ', h('strong', { class: 'portal-id' }, String(me.portalId))),
-        h('span', { 'aria-hidden': 'true' }, '·'),
+        h('span', { class: 'who-portal' }, 'Portal ', h('strong', { class: 'portal-id' }, String(me.portalId))),
+        h('span', { class: 'who-sep', 'aria-hidden': 'true' }, '·'),
         h('span', { class: 'user-name' }, `User ${me.userId}`),
         h('span', { class: me.role === 'admin' ? 'badge badge-admin role' : 'badge badge-neutral role' }, me.role === 'admin' ? 'Admin' : 'Member'),
     );
@@ -147,8 +166,13 @@ async function start() {
         el.textContent = u.email;
         el.title = u.email;
     });
-    // the audit log is for the portal's admins: members get no tab for it
-    if (me.role === 'admin') topbar.querySelector('.tabs').append(h('a', { href: '#/audit', 'data-section': 'audit' }, 'Audit log'));
+    // the audit log and the portal (its uninstall) are for the portal's admins: members get no tabs for them
+    if (me.role === 'admin') {
+        topbar.querySelector('.tabs').append(
+            h('a', { href: '#/audit', 'data-section': 'audit' }, 'Audit log'),
+            h('a', { href: '#/portal', 'data-section': 'portal' }, 'Portal'),
+        );
+    }
     topbar.hidden = false;
     announce(`Signed in to portal ${me.portalId} as ${me.role}.`);
     window.addEventListener('hashchange', render);
