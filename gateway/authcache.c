@@ -37,7 +37,6 @@ struct st_entry_t {
 };
 
 static struct {
-    int on;
     uint64_t ttl_ms;
     store_pg_t *pg; /* one connection that only LISTENs */
     hs_tick_t retry;
@@ -184,21 +183,19 @@ int gw_auth_cache_start(void)
     store_pg_set_listener(cache.pg, on_notify, on_lost, NULL);
     cache.retry.cb = on_retry;
     cache.retry_ms = RETRY_MIN_MS;
-    cache.on = 1;
     listen_start();
     return 0;
 }
 
 void gw_auth_cache_stop(void)
 {
-    if (!cache.on)
+    if (cache.pg == NULL) /* never started, or the cache is off */
         return;
     hs_tick_cancel(gw.hsloop, &cache.retry);
     cache.listening = 0;
     store_pg_destroy(cache.pg);
     cache.pg = NULL;
     flush_portal(-1);
-    cache.on = 0;
 }
 
 /* ---- lookups ---- */

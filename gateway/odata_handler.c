@@ -215,7 +215,7 @@ static void audit_request(gw_odata_req_t *r)
             json_object_set_new(d, "error", json_string(r->error_code));
     }
     odata_buf_dispose(&q);
-    gw_audit(r->portal_id, "feed.request", token_actor(r->token_id), r->user_id, strtoll(r->ds, NULL, 10), r->token_id, d);
+    gw_audit(r->portal_id, "feed.request", token_actor(r->token_id), r->user_id, r->ds_id, r->token_id, d);
 }
 
 static void odata_req_dispose(void *p)
@@ -517,7 +517,7 @@ static void run_auth(gw_odata_req_t *r)
     gw_auth_t a;
     int touch;
 
-    if (!r->owner_checked && gw_auth_cache_get(r->token_hash, strtoll(r->ds, NULL, 10), &a, &touch)) {
+    if (!r->owner_checked && gw_auth_cache_get(r->token_hash, r->ds_id, &a, &touch)) {
         authorise(r, &a, touch);
         return;
     }
@@ -656,7 +656,7 @@ static void on_auth(void *data, PGresult *res, const char *err)
             /* a revoked or expired token: its portal's log says who tried */
             int64_t token_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
             gw_audit(strtoll(PQgetvalue(res, 0, 1), NULL, 10), "token.refused", token_actor(token_id),
-                     strtoll(PQgetvalue(res, 0, 2), NULL, 10), strtoll(r->ds, NULL, 10), token_id,
+                     strtoll(PQgetvalue(res, 0, 2), NULL, 10), r->ds_id, token_id,
                      json_pack("{ssssssss}", "reason", strcmp(PQgetvalue(res, 0, 11), "t") == 0 ? "revoked" : "expired", "clientIp",
                                r->client_ip, "userAgent", r->user_agent, "route", route_name(r->route)));
         }
@@ -674,7 +674,7 @@ static void on_auth(void *data, PGresult *res, const char *err)
     a.owner_stale = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
     a.expires_in = strtod(PQgetvalue(res, 0, 9), NULL);
     a.owner_fresh_for = strtod(PQgetvalue(res, 0, 10), NULL);
-    gw_auth_cache_put(r->token_hash, strtoll(r->ds, NULL, 10), r->auth_generation, &a);
+    gw_auth_cache_put(r->token_hash, r->ds_id, r->auth_generation, &a);
     /* the database recorded no use: the first look records it (at most once a minute, see touch_sql) */
     authorise(r, &a, !r->owner_checked);
 }
@@ -825,6 +825,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     const char *query_token = NULL;
     char *raw_query = "";
     char ds[24], set_name[160] = "";
+    int64_t ds_id;
     gw_route_t route;
     gw_odata_req_t *r;
 
@@ -846,7 +847,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     memcpy(ds, seg, p - seg);
     ds[p - seg] = '\0';
     errno = 0;
-    if (strtoll(ds, NULL, 10) <= 0 || errno == ERANGE) {
+    if ((ds_id = strtoll(ds, NULL, 10)) <= 0 || errno == ERANGE) {
         gw_send_error(req, 404, "NotFound", "no data source at this address");
         return 0;
     }
@@ -940,6 +941,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     r->started_at = h2o_now(gw.evloop);
     client_of(req, r);
     snprintf(r->ds, sizeof(r->ds), "%s", ds);
+    r->ds_id = ds_id;
     snprintf(r->set_name, sizeof(r->set_name), "%s", set_name);
     r->base_url = gw_public_base(req);
     r->raw_query = raw_query;

@@ -96,7 +96,8 @@ int gw_hs_user_parse(const odata_buf_t *body, int64_t user_id, int *super_admin,
 typedef struct st_gw_odata_req_t {
     h2o_req_t *req;
     gw_route_t route;
-    char ds[24];
+    char ds[24];   /* the data source id as in the URL (digits) */
+    int64_t ds_id; /* and as a number */
     char set_name[160];
     const char *raw_query; /* after '?', without the API-key parameter; "" when none */
     unsigned char token_hash[32];
