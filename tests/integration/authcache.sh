@@ -116,12 +116,17 @@ t_is "$(read_b "$T_TOKEN")" 401 "once it has expired gateway B refuses it withou
 t_is "$(sql "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
               WHERE datname = '$T_DB' AND query = 'LISTEN gateway_auth' AND pid <> pg_backend_pid()) k")" 2 \
     "the listeners' connections are terminated"
-# the loss is seen when the socket closes; the test waits for the way back
-t_is "$(wait_listening "$GW_B" true)" true "gateway B listens again"
-t_is "$(sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$T_DB' AND query = 'LISTEN gateway_auth'")" 2 \
-    "on new connections"
+# the loss is seen when the socket closes (until then /healthz still says listening): wait for the log line,
+# then for the way back
+for i in $(seq 100); do
+    grep -q 'the connection listening for changes was lost' "$T_DIR/gateway-b.log" && break
+    sleep 0.1
+done
 grep -q 'the connection listening for changes was lost' "$T_DIR/gateway-b.log"
 t_ok $? "gateway B logged the loss"
+t_is "$(wait_listening "$GW_B" true)" true "gateway B listens again"
+t_is "$(wait_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$T_DB' AND query = 'LISTEN gateway_auth'" 2)" 2 \
+    "on new connections"
 mint 1
 read_b "$T_TOKEN" >/dev/null
 hits=$(health "$GW_B" hits)
